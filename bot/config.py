@@ -1,0 +1,32 @@
+"""Configuration from the environment / .env (pydantic-settings); loaded once at start, passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
+    bot_framework: Literal["aiogram", "ptb"] = "aiogram"
+    telegram_api_base: str = TELEGRAM_API
+    database_url: str = "sqlite+aiosqlite:///./data/mitramedia.db"
+    files_dir: Path = Path("./data/files")
+    sop: str = "sanggau-hubungan-media"
+    timezone: str = "Asia/Jakarta"
+    invite_ttl_hours: int = 72
+    max_upload_mb: int = 10
+    sweep_seconds: int = 30
+    log_level: str = "INFO"
+
+    def token(self) -> str:
+        if self.bot_token is None:
+            raise RuntimeError("BOT_TOKEN belum diatur")
+        return self.bot_token.get_secret_value()

@@ -1,0 +1,65 @@
+"""The file archive (softcopy): content-addressed files under the files directory, with sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Document
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class Archive:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def store(self, content: bytes, file_name: str) -> tuple[str, str]:
+        """Write once by content hash; returns (relative path, sha256)."""
+        digest = hashlib.sha256(content).hexdigest()
+        suffix = Path(file_name).suffix.lower()[:10]
+        relative = Path(digest[:2]) / f"{digest}{_SAFE.sub('', suffix)}"
+        target = self.root / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_suffix(target.suffix + ".part")
+            temporary.write_bytes(content)
+            temporary.replace(target)
+        return str(relative), digest
+
+    def path_of(self, document: Document) -> Path:
+        return self.root / document.path
+
+    async def add(
+        self,
+        session: AsyncSession,
+        *,
+        owner_id: int,
+        kind: str,
+        content: bytes,
+        file_name: str,
+        mime_type: str,
+        now: datetime,
+        case_id: int | None = None,
+        telegram_file_id: str | None = None,
+    ) -> Document:
+        relative, digest = self.store(content, file_name)
+        document = Document(
+            owner_id=owner_id,
+            case_id=case_id,
+            kind=kind,
+            file_name=_SAFE.sub("_", file_name)[:255] or "berkas",
+            mime_type=mime_type,
+            size=len(content),
+            sha256=digest,
+            path=relative,
+            telegram_file_id=telegram_file_id,
+            uploaded_at=now,
+        )
+        session.add(document)
+        await session.flush()
+        return document

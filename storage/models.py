@@ -1,0 +1,297 @@
+"""The database schema: SQLAlchemy 2 typed models. Every *_at column is timezone-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC out, on SQLite (which drops the zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        from datetime import UTC
+
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        from datetime import UTC
+
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
+    nik: Mapped[str | None] = mapped_column(String(16), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_journalist: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def role_keys(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    granted_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class Invite(Base):
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class MediaOutlet(Base):
+    __tablename__ = "media_outlet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # cetak / online / elektronik
+    website: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class Document(Base):
+    """An archived file (softcopy): bytes on disk under the files directory, hashed."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(500))
+    telegram_file_id: Mapped[str | None] = mapped_column(String(255))
+    uploaded_at: Mapped[datetime]
+
+
+class SopVersion(Base):
+    """An SOP definition as it was when a case started: cases keep running on it after edits."""
+
+    __tablename__ = "sop_version"
+    __table_args__ = (UniqueConstraint("sop_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sop_id: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]]
+    loaded_at: Mapped[datetime]
+
+
+class Case(Base):
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sop_version_id: Mapped[int] = mapped_column(ForeignKey("sop_version.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("media_outlet.id"))
+    agenda_number: Mapped[str | None] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open/returned/closed
+    outcome: Mapped[str | None] = mapped_column(String(32))  # completed/rejected/archived
+    current_step: Mapped[int | None]
+    period: Mapped[int] = mapped_column(Integer, default=0)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class Task(Base):
+    """One step instance, assigned to a role; a revision task is the applicant's turn after a return."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_open_role", "status", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    step_number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16), default="step")  # step / revision
+    role: Mapped[str] = mapped_column(String(32))
+    period: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # open / waiting / done / cancelled
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    clock: Mapped[str] = mapped_column(String(16), default="working")
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    parent_task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str | None] = mapped_column(String(32))
+    # SLA bookkeeping (the scheduler's claims): which notices went out, so none is sent twice
+    warned_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskPrompt(Base):
+    """A task prompt message in someone's chat, kept so it can be edited once the task is handled."""
+
+    __tablename__ = "task_prompt"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only history: who did what, in which role, when, with which note and files."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    step_number: Mapped[int | None]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(mapper: Any, connection: Any, target: AuditEvent) -> None:
+    raise RuntimeError("audit events are append-only")
+
+
+class Agreement(Base):
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    number: Mapped[str | None] = mapped_column(String(100), unique=True)
+    periods: Mapped[int]
+    news_per_period: Mapped[int]
+    period_label: Mapped[str] = mapped_column(String(32))
+    signed_at: Mapped[datetime | None]
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    numbered_at: Mapped[datetime | None]
+
+
+class NewsItem(Base):
+    __tablename__ = "news_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    period: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500))
+    published_on: Mapped[date] = mapped_column(Date)
+    screenshot_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    submitted_at: Mapped[datetime]
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("case_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    period: Mapped[int]
+    spj_ready_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+
+
+class Counter(Base):
+    """Yearly running sequences (agenda numbers, MoU/PKS numbers)."""
+
+    __tablename__ = "counter"
+    __table_args__ = (UniqueConstraint("scope", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int]
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Conversation(Base):
+    """Where a user is in a dialogue (a wizard half done, a note being typed): survives restarts."""
+
+    __tablename__ = "conversation"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    state: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]

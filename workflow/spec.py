@@ -1,0 +1,214 @@
+"""The SOP definition as immutable, validated data (loaded from an office's YAML)."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from workflow.durations import Duration, parse_duration
+
+END = "end"
+NUMBER_FIELDS = {"seq", "year", "month", "roman_month"}
+
+
+def _duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    if isinstance(value, dict):  # a stored definition (model_dump) read back
+        return Duration(**value)
+    return parse_duration(value)
+
+
+DurationField = Annotated[Duration, BeforeValidator(_duration)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActionKind(StrEnum):
+    forward = "forward"  # receive / dispose / paraf / sign / decide: moves the case to `to`
+    finish = "finish"  # the case ends here with an outcome
+    return_ = "return"  # back to the applicant for revision; the step waits, then resumes
+    reject = "reject"  # the case ends, rejected, with a reason
+
+
+class Effect(StrEnum):
+    """Named, whitelisted side effects of an action (never code from YAML)."""
+
+    agenda_number = "agenda_number"  # give the case its agenda (register) number
+    agreement_number = "agreement_number"  # number the MoU/PKS
+    paraf = "paraf"  # the actor initials the draft
+    sign = "sign"  # the head signs
+    spj_ready = "spj_ready"  # the payment file (SPJ) of the period is ready
+    payment_confirmed = "payment_confirmed"  # the applicant confirms payment received
+
+
+class Condition(StrEnum):
+    """Named, whitelisted branch conditions evaluated by the engine."""
+
+    periods_remaining = "periods_remaining"  # the agreement has more publication periods
+
+
+class Branch(Frozen):
+    when: Condition | None = None
+    to: int | Literal["end"]
+
+
+class Action(Frozen):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    label: str = Field(min_length=1, max_length=40)
+    kind: ActionKind = ActionKind.forward
+    to: int | Literal["end"] | None = None
+    branches: tuple[Branch, ...] = ()
+    outcome: str | None = None  # for finish/ends: completed, archived, ...
+    note: Literal["none", "optional", "required"] = "optional"
+    effects: tuple[Effect, ...] = ()
+    confirm: str | None = None  # a question asked before the action is taken
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.kind in (ActionKind.return_, ActionKind.reject) or self.note == "required"
+
+
+class Kelengkapan(Frozen):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    label: str
+    required: bool = True
+    document: str | None = None  # a document kind that must be attached (e.g. press_card)
+
+
+class Step(Frozen):
+    number: int = Field(ge=1)
+    role: str
+    activity: str
+    kelengkapan: tuple[Kelengkapan, ...] = ()
+    time: DurationField
+    clock: Literal["working", "calendar"] = "working"
+    output: str = ""
+    actions: tuple[Action, ...] = Field(min_length=1)
+    sla: SlaPolicy | None = None
+    starts_period: bool = False  # entering this step opens a new publication period
+
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+
+class Role(Frozen):
+    name: str
+    short: str | None = None
+    applicant: bool = False  # the outside party (Pers) rather than an official
+
+
+class SlaPolicy(Frozen):
+    warn_at: float = Field(default=0.75, gt=0, le=1)
+    overdue_at: float = Field(default=1.0, gt=0)
+    escalate_at: float = Field(default=2.0, gt=0)
+    repeat_every: DurationField = Duration(minutes=4 * 60)
+    warn_min_standard: DurationField = Duration(minutes=60)
+
+
+class OfficeHours(Frozen):
+    monday: tuple[str, str] | None = ("07:30", "16:00")
+    tuesday: tuple[str, str] | None = ("07:30", "16:00")
+    wednesday: tuple[str, str] | None = ("07:30", "16:00")
+    thursday: tuple[str, str] | None = ("07:30", "16:00")
+    friday: tuple[str, str] | None = ("07:30", "16:30")
+    saturday: tuple[str, str] | None = None
+    sunday: tuple[str, str] | None = None
+
+
+class Office(Frozen):
+    name: str
+    unit: str = ""
+    regency: str = ""
+    timezone: str = "Asia/Jakarta"
+    hours: OfficeHours = OfficeHours()
+    days_off: tuple[date, ...] = ()  # office-declared extra days off (cuti bersama of its own)
+
+
+class Numbering(Frozen):
+    agenda: str = "{seq:03d}/AGENDA/{year}"
+    agreement: str = "{seq:03d}/PKS/{year}"
+
+    @field_validator("agenda", "agreement")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+        unknown = names - NUMBER_FIELDS
+        if unknown:
+            raise ValueError(
+                f"kolom nomor tidak dikenal: {', '.join(sorted(unknown))} "
+                f"(yang boleh: {', '.join(sorted(NUMBER_FIELDS))})"
+            )
+        if "seq" not in names:
+            raise ValueError("format nomor harus memuat {seq}")
+        return value
+
+
+class Agreement(Frozen):
+    """Defaults of a partnership agreement (publication periods, news per period)."""
+
+    periods: int = Field(default=1, ge=1, le=24)
+    news_per_period: int = Field(default=4, ge=1, le=100)
+    period_label: str = "bulan"
+
+
+class Header(Frozen):
+    number: str
+    name: str
+    made: str = ""
+    revised: str = ""
+    effective: str = ""
+    approved_by: str = ""
+    legal_basis: tuple[str, ...] = ()
+    qualifications: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    records: tuple[str, ...] = ()
+
+
+class SopSpec(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    title: str
+    office: Office
+    sop: Header
+    roles: dict[str, Role]
+    applicant_role: str
+    escalation: tuple[str, ...] = ()  # chain of roles, lowest first
+    numbering: Numbering = Numbering()
+    agreement: Agreement = Agreement()
+    sla: SlaPolicy = SlaPolicy()
+    revision_time: DurationField = Duration(days=3)  # how long the applicant has to revise
+    start: int
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    def step(self, number: int) -> Step:
+        for step in self.steps:
+            if step.number == number:
+                return step
+        raise KeyError(number)
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.steps)
+
+    def role_name(self, role: str) -> str:
+        return self.roles[role].name if role in self.roles else role
+
+    def sla_for(self, step: Step) -> SlaPolicy:
+        return step.sla or self.sla
+
+    def next_role_up(self, role: str) -> str | None:
+        if role not in self.escalation:
+            return self.escalation[0] if self.escalation else None
+        index = self.escalation.index(role)
+        return self.escalation[index + 1] if index + 1 < len(self.escalation) else None
+
+
+Step.model_rebuild()
