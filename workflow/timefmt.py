@@ -1,0 +1,77 @@
+"""Indonesian display of instants, dates and spans for chat messages and reports.
+
+Formatting goes through babel's ``id`` locale so day and month names are the ones an office
+reader expects ("Senin", "Juni"); the time uses the Indonesian dot ("10.15") and the zone the
+names people actually say (WIB/WITA/WIT) instead of an IANA name.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_format_date
+from babel.dates import format_datetime as _babel_format_datetime
+
+from workflow.durations import Duration
+
+LOCALE = "id"
+
+# Indonesia's three civil zones, keyed by the IANA names that map onto them.
+ZONE_ABBREVIATIONS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Ujung_Pandang": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def _offset_label(dt: datetime) -> str:
+    """A zone outside Indonesia is shown by its offset: "UTC", "UTC+9", "UTC-3:30"."""
+    offset = dt.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+
+
+def format_when(dt: datetime, tz: str = "Asia/Jakarta") -> str:
+    """``dt`` on the wall clock of ``tz``: "Senin, 23 November 2026 pukul 10.15 WIB"."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"waktu harus memiliki zona waktu (aware datetime): {dt!r}")
+    local = dt.astimezone(ZoneInfo(tz))
+    text = _babel_format_datetime(local, "EEEE, d MMMM y 'pukul' HH.mm", locale=LOCALE)
+    return f"{text} {ZONE_ABBREVIATIONS.get(tz) or _offset_label(local)}"
+
+
+def format_date(d: date) -> str:
+    """A calendar date: "4 Juni 2025"."""
+    return _babel_format_date(d, "d MMMM y", locale=LOCALE)
+
+
+def format_span(td: timedelta, *, fold_days: bool = True) -> str:
+    """A length of time: "2 hari 3 jam 5 menit"; under a minute is "kurang dari 1 menit".
+
+    Seconds are dropped (a reminder never needs them) and the sign is ignored: callers phrase
+    the direction themselves ("terlambat ...", "sisa ..."). Working-time spans should pass
+    ``fold_days=False``: 24 office hours are about three working days, not "1 hari".
+    """
+    total_minutes = int(abs(td).total_seconds()) // 60
+    if total_minutes == 0:
+        return "kurang dari 1 menit"
+    days, rest = divmod(total_minutes, 24 * 60) if fold_days else (0, total_minutes)
+    hours, minutes = divmod(rest, 60)
+    parts = [
+        f"{amount} {unit}"
+        for amount, unit in ((days, "hari"), (hours, "jam"), (minutes, "menit"))
+        if amount
+    ]
+    return " ".join(parts)
+
+
+def format_duration(duration: Duration) -> str:
+    """An SOP time standard as written on the sheet: "5 menit", "2 hari", "1 hari 2 jam"."""
+    return str(duration)
