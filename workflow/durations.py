@@ -24,7 +24,7 @@ _UNITS = {
     "day": "days",
     "days": "days",
 }
-_PART = re.compile(r"(\d+)\s*([a-zA-Z]+)")
+_PART = re.compile(r"(\d{1,7})\s*([a-zA-Z]+)")
 
 
 class DurationError(ValueError):
