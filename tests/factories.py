@@ -1,0 +1,73 @@
+"""Building blocks for tests: people with roles, a journalist with documents, the built-in SOPs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import count
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Document, MediaOutlet, User, UserRole
+from workflow.loader import builtin_sops, load_spec
+from workflow.spec import SopSpec
+
+_ids = count(1000)
+
+
+def builtin(sop_id: str) -> SopSpec:
+    return load_spec(builtin_sops()[sop_id])
+
+
+async def make_user(
+    session: AsyncSession, name: str, now: datetime, roles: tuple[str, ...] = ()
+) -> User:
+    user = User(telegram_id=next(_ids), name=name, created_at=now)
+    user.roles = [UserRole(role=r, granted_at=now) for r in roles]
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def make_journalist(
+    session: AsyncSession, now: datetime, with_documents: bool = True
+) -> tuple[User, MediaOutlet]:
+    user = User(
+        telegram_id=next(_ids),
+        name="Rina Wartawan",
+        nik=str(3200000000000000 + next(_ids)),
+        is_journalist=True,
+        registered_at=now,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    outlet = MediaOutlet(
+        owner_id=user.id, name="Warta Kapuas", kind="online", website="https://wk.id", created_at=now
+    )
+    session.add(outlet)
+    if with_documents:
+        for kind in ("press_card", "media_proof"):
+            session.add(
+                Document(
+                    owner_id=user.id,
+                    kind=kind,
+                    file_name=f"{kind}.pdf",
+                    mime_type="application/pdf",
+                    size=10,
+                    sha256="0" * 64,
+                    path=f"x/{kind}.pdf",
+                    uploaded_at=now,
+                )
+            )
+    await session.flush()
+    return user, outlet
+
+
+async def make_officials(
+    session: AsyncSession, spec: SopSpec, now: datetime
+) -> dict[str, User]:
+    return {
+        key: await make_user(session, f"Pejabat {key}", now, (key,))
+        for key, role in spec.roles.items()
+        if not role.applicant
+    }

@@ -1,0 +1,559 @@
+"""The SOP engine: cases move only along the actions their SOP version defines.
+
+Every function takes the caller's session and changes state inside it; the caller commits once
+per use case, so a refused action leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import numbering
+from storage.models import (
+    Agreement,
+    AuditEvent,
+    Case,
+    Document,
+    NewsItem,
+    Payment,
+    SopVersion,
+    Task,
+    User,
+)
+from workflow.errors import (
+    KelengkapanMissing,
+    NotAllowed,
+    NotFound,
+    ReasonRequired,
+    TaskClosed,
+    UnknownAction,
+    WorkflowError,
+)
+from workflow.registry import calendar_of, spec_of
+from workflow.spec import END, Action, ActionKind, Condition, Effect, SopSpec, Step
+
+OPEN, WAITING, DONE, CANCELLED = "open", "waiting", "done", "cancelled"
+NOTE_MAX = 1000
+
+
+@dataclass
+class Transition:
+    """What one action changed, so the front end can tell the right people."""
+
+    case: Case
+    spec: SopSpec
+    event: AuditEvent
+    closed_task: Task | None = None
+    action: Action | None = None
+    new_tasks: list[Task] = field(default_factory=list)
+    resumed_task: Task | None = None
+    case_closed: bool = False
+    numbers: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- submission
+
+
+async def submit_case(
+    session: AsyncSession,
+    *,
+    version: SopVersion,
+    applicant: User,
+    outlet_id: int | None,
+    subject: str,
+    now: datetime,
+    attachments: list[int] | None = None,
+) -> Transition:
+    spec = await spec_of(session, version.id)
+    case = Case(
+        sop_version_id=version.id,
+        applicant_id=applicant.id,
+        outlet_id=outlet_id,
+        status=OPEN,
+        current_step=spec.start,
+        period=0,
+        subject=_clean_note(subject) or "",
+        created_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    for doc_id in attachments or []:
+        doc = await session.get(Document, doc_id)
+        if doc is not None and doc.owner_id == applicant.id:
+            doc.case_id = case.id
+    event = _event(session, case, None, applicant, spec.applicant_role, "submit", now, subject)
+    first = await _open_task(session, spec, case, spec.step(spec.start), now)
+    result = Transition(case=case, spec=spec, event=event, new_tasks=[first])
+    if first.role == spec.applicant_role:
+        # The sheet's first step is the applicant's own submission: it is done by submitting.
+        submit = next(a for a in spec.step(spec.start).actions if a.kind == ActionKind.forward)
+        result = await act(session, task_id=first.id, actor=applicant, action=submit.name, now=now)
+        result.event = event
+    return result
+
+
+# ---------------------------------------------------------------- acting on a task
+
+
+async def act(
+    session: AsyncSession,
+    *,
+    task_id: int,
+    actor: User,
+    action: str,
+    now: datetime,
+    note: str | None = None,
+    confirm_checklist: bool = False,
+) -> Transition:
+    task, case, spec = await _load_open_task(session, task_id, for_update=True)
+    step = spec.step(task.step_number)
+    chosen = step.action(action) if task.kind == "step" else None
+    if chosen is None:
+        raise UnknownAction("Tombol ini tidak berlaku untuk langkah ini.")
+    _check_actor(spec, case, task, actor)
+    text = _clean_note(note)
+    if chosen.needs_reason and not text:
+        raise ReasonRequired(_reason_prompt(chosen))
+    if chosen.kind in (ActionKind.forward, ActionKind.finish):
+        await _check_kelengkapan(session, spec, case, task, step, confirm_checklist)
+        if confirm_checklist:
+            task.checklist = {**task.checklist, **{k.key: True for k in step.kelengkapan}}
+    if chosen.kind == ActionKind.return_:
+        return await _return_to_applicant(session, spec, case, task, actor, chosen, text, now)
+    task.status, task.closed_at, task.closed_by, task.action = DONE, now, actor.id, chosen.name
+    task.assignee_id = task.assignee_id or actor.id
+    numbers = await _apply_effects(session, spec, case, chosen, actor, now)
+    event = _event(session, case, task, actor, task.role, chosen.name, now, text)
+    event.data = {"kind": chosen.kind.value, "effects": [e.value for e in chosen.effects], **numbers}
+    result = Transition(case=case, spec=spec, event=event, closed_task=task, action=chosen)
+    result.numbers = numbers
+    if chosen.kind == ActionKind.reject:
+        await _close_case(session, case, "rejected", now)
+        result.case_closed = True
+        return result
+    target = await _target(session, spec, case, chosen)
+    if target == END or chosen.kind == ActionKind.finish:
+        await _close_case(session, case, chosen.outcome or "completed", now)
+        result.case_closed = True
+        return result
+    next_step = spec.step(int(target))
+    result.new_tasks.append(await _open_task(session, spec, case, next_step, now))
+    return result
+
+
+async def resubmit(
+    session: AsyncSession, *, case_id: int, actor: User, now: datetime, note: str | None = None
+) -> Transition:
+    """The applicant answers a return: the paused official task resumes with its time extended."""
+    case = await _get_case(session, case_id)
+    spec = await spec_of(session, case.sop_version_id)
+    if case.applicant_id != actor.id:
+        raise NotAllowed("Permohonan ini bukan milik Anda.")
+    revision = await session.scalar(
+        select(Task).where(Task.case_id == case.id, Task.kind == "revision", Task.status == OPEN)
+    )
+    if revision is None or revision.parent_task_id is None:
+        raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
+    parent = await session.get(Task, revision.parent_task_id, with_for_update=True)
+    if parent is None or parent.status != WAITING or parent.paused_at is None:
+        raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
+    revision.status, revision.closed_at, revision.closed_by = DONE, now, actor.id
+    revision.action = "resubmit"
+    calendar = calendar_of(spec)
+    paused = calendar.elapsed(parent.paused_at, now, parent.clock)  # type: ignore[arg-type]
+    parent.due_at = calendar.extend(parent.due_at, paused, parent.clock)  # type: ignore[arg-type]
+    parent.paused_seconds += int((now - parent.paused_at).total_seconds())
+    parent.paused_at, parent.status = None, OPEN
+    case.status = OPEN
+    attachments = await _docs_since(session, case, revision.created_at)
+    event = _event(session, case, revision, actor, spec.applicant_role, "resubmit", now, note)
+    event.attachments = attachments
+    return Transition(case=case, spec=spec, event=event, closed_task=revision, resumed_task=parent)
+
+
+async def toggle_check(
+    session: AsyncSession, *, task_id: int, actor: User, key: str, now: datetime
+) -> Task:
+    task, case, spec = await _load_open_task(session, task_id, for_update=True)
+    _check_actor(spec, case, task, actor)
+    step = spec.step(task.step_number)
+    if key not in {k.key for k in step.kelengkapan}:
+        raise UnknownAction("Kelengkapan ini tidak ada di langkah ini.")
+    value = not bool(task.checklist.get(key))
+    task.checklist = {**task.checklist, key: value}
+    task.assignee_id = task.assignee_id or actor.id
+    _event(session, case, task, actor, task.role, "check", now, None).data = {key: value}
+    return task
+
+
+async def add_note(
+    session: AsyncSession, *, task_id: int, actor: User, note: str, now: datetime
+) -> AuditEvent:
+    """A disposition note: an event of its own, so the disposition sheet can be rebuilt."""
+    task, case, spec = await _load_open_task(session, task_id)
+    _check_actor(spec, case, task, actor)
+    text = _clean_note(note)
+    if not text:
+        raise ReasonRequired("Catatan tidak boleh kosong.")
+    return _event(session, case, task, actor, task.role, "note", now, text)
+
+
+async def add_news(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    actor: User,
+    title: str,
+    url: str,
+    published_on: date,
+    now: datetime,
+    screenshot_id: int | None = None,
+) -> NewsItem:
+    case = await _get_case(session, case_id)
+    spec = await spec_of(session, case.sop_version_id)
+    if case.applicant_id != actor.id:
+        raise NotAllowed("Permohonan ini bukan milik Anda.")
+    task = await open_task_of_case(session, case.id)
+    if task is None or not spec.step(task.step_number).starts_period:
+        raise TaskClosed("Saat ini bukan masa pengiriman berita untuk kerja sama ini.")
+    item = NewsItem(
+        case_id=case.id,
+        period=case.period,
+        title=title.strip()[:300],
+        url=url.strip()[:500],
+        published_on=published_on,
+        screenshot_id=screenshot_id,
+        submitted_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    event = _event(session, case, task, actor, spec.applicant_role, "news", now, title)
+    event.data = {"news_id": item.id, "url": item.url, "period": case.period}
+    event.attachments = [screenshot_id] if screenshot_id else []
+    return item
+
+
+# ---------------------------------------------------------------- queries
+
+
+async def open_task_of_case(session: AsyncSession, case_id: int) -> Task | None:
+    return await session.scalar(
+        select(Task)
+        .where(Task.case_id == case_id, Task.status.in_((OPEN, WAITING)), Task.kind == "step")
+        .order_by(Task.id.desc())
+    )
+
+
+async def news_count(session: AsyncSession, case_id: int, period: int) -> int:
+    count = await session.scalar(
+        select(func.count(NewsItem.id)).where(
+            NewsItem.case_id == case_id, NewsItem.period == period
+        )
+    )
+    return int(count or 0)
+
+
+async def holders(session: AsyncSession, spec: SopSpec, task: Task, case: Case) -> list[User]:
+    """Everyone who may act on a task: the applicant for his own steps, else the role's holders."""
+    from storage.models import UserRole
+
+    if task.role == spec.applicant_role:
+        applicant = await session.get(User, case.applicant_id)
+        return [applicant] if applicant else []
+    rows = await session.scalars(
+        select(User).join(UserRole).where(UserRole.role == task.role).order_by(User.id)
+    )
+    return list(rows)
+
+
+async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
+    """The case's own files plus the applicant's registration documents."""
+    rows = await session.scalars(
+        select(Document)
+        .where(
+            (Document.case_id == case.id)
+            | ((Document.owner_id == case.applicant_id) & Document.case_id.is_(None))
+        )
+        .order_by(Document.id)
+    )
+    return list(rows)
+
+
+def may_act(spec: SopSpec, case: Case, task: Task, actor: User) -> bool:
+    try:
+        _check_actor(spec, case, task, actor)
+    except WorkflowError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- internals
+
+
+async def _load_open_task(
+    session: AsyncSession, task_id: int, for_update: bool = False
+) -> tuple[Task, Case, SopSpec]:
+    task = await session.get(Task, task_id, with_for_update=for_update)
+    if task is None:
+        raise NotFound("Tugas ini tidak ditemukan.")
+    case = await _get_case(session, task.case_id)
+    spec = await spec_of(session, case.sop_version_id)
+    if task.status == WAITING:
+        raise TaskClosed("Tugas ini sedang menunggu perbaikan dari pemohon.")
+    if task.status != OPEN:
+        raise TaskClosed("Tugas ini sudah selesai ditangani; tidak ada yang diubah.")
+    return task, case, spec
+
+
+async def _get_case(session: AsyncSession, case_id: int) -> Case:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Permohonan tidak ditemukan.")
+    return case
+
+
+def _check_actor(spec: SopSpec, case: Case, task: Task, actor: User) -> None:
+    if task.role == spec.applicant_role:
+        if case.applicant_id != actor.id:
+            raise NotAllowed("Langkah ini hanya dapat dilakukan oleh pemohon.")
+        return
+    if task.role not in actor.role_keys:
+        raise NotAllowed(
+            f"Langkah ini hanya dapat dilakukan oleh {spec.role_name(task.role)}; "
+            "Anda tidak memegang peran tersebut."
+        )
+
+
+async def _check_kelengkapan(
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    task: Task,
+    step: Step,
+    confirm_checklist: bool,
+) -> None:
+    present = await _present_kinds(session, case)
+    missing_docs = [
+        k.label for k in step.kelengkapan if k.required and k.document and k.document not in present
+    ]
+    missing_checks = [
+        k.label
+        for k in step.kelengkapan
+        if k.required and not k.document and not task.checklist.get(k.key)
+    ]
+    if missing_docs:
+        raise KelengkapanMissing(
+            "Kelengkapan belum dilampirkan: " + "; ".join(missing_docs) + ".",
+            missing_docs + missing_checks,
+            confirmable=False,
+        )
+    if missing_checks and not confirm_checklist:
+        raise KelengkapanMissing(
+            "Kelengkapan belum dicentang: " + "; ".join(missing_checks) + ".",
+            missing_checks,
+            confirmable=True,
+        )
+
+
+async def _present_kinds(session: AsyncSession, case: Case) -> set[str]:
+    kinds = {d.kind for d in await case_documents(session, case)}
+    if await news_count(session, case.id, case.period):
+        kinds.add("news")
+    return kinds
+
+
+async def _return_to_applicant(
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    task: Task,
+    actor: User,
+    action: Action,
+    note: str | None,
+    now: datetime,
+) -> Transition:
+    task.status, task.paused_at = WAITING, now
+    task.assignee_id = task.assignee_id or actor.id
+    case.status = "returned"
+    revision = Task(
+        case_id=case.id,
+        step_number=task.step_number,
+        kind="revision",
+        role=spec.applicant_role,
+        period=case.period,
+        status=OPEN,
+        checklist={},
+        created_at=now,
+        due_at=calendar_of(spec).add(now, spec.revision_time, "calendar"),
+        clock="calendar",
+        parent_task_id=task.id,
+    )
+    session.add(revision)
+    await session.flush()
+    event = _event(session, case, task, actor, task.role, action.name, now, note)
+    event.data = {"kind": "return"}
+    return Transition(
+        case=case, spec=spec, event=event, closed_task=task, action=action, new_tasks=[revision]
+    )
+
+
+async def _open_task(
+    session: AsyncSession, spec: SopSpec, case: Case, step: Step, now: datetime
+) -> Task:
+    if step.starts_period:
+        case.period += 1
+    case.current_step = step.number
+    task = Task(
+        case_id=case.id,
+        step_number=step.number,
+        kind="step",
+        role=step.role,
+        period=case.period,
+        status=OPEN,
+        checklist={},
+        created_at=now,
+        due_at=calendar_of(spec).add(now, step.time, step.clock),
+        clock=step.clock,
+    )
+    session.add(task)
+    await session.flush()
+    return task
+
+
+async def _target(session: AsyncSession, spec: SopSpec, case: Case, action: Action) -> int | str:
+    if action.to is not None:
+        return action.to
+    for branch in action.branches:
+        if branch.when is None or await _holds(session, case, spec, branch.when):
+            return branch.to
+    return END
+
+
+async def _holds(session: AsyncSession, case: Case, spec: SopSpec, condition: Condition) -> bool:
+    if condition == Condition.periods_remaining:
+        agreement = await _agreement(session, spec, case)
+        return case.period < agreement.periods
+    raise ValueError(condition)
+
+
+async def _apply_effects(
+    session: AsyncSession, spec: SopSpec, case: Case, action: Action, actor: User, now: datetime
+) -> dict[str, str]:
+    numbers: dict[str, str] = {}
+    local = now.astimezone(ZoneInfo(spec.office.timezone))
+    for effect in action.effects:
+        if effect == Effect.agenda_number and case.agenda_number is None:
+            seq = await numbering.next_value(session, f"{spec.id}:agenda", local.year)
+            case.agenda_number = numbering.format_number(
+                spec.numbering.agenda, seq, local.year, local.month
+            )
+            numbers["agenda_number"] = case.agenda_number
+        elif effect == Effect.agreement_number:
+            agreement = await _agreement(session, spec, case)
+            if agreement.number is None:
+                seq = await numbering.next_value(session, f"{spec.id}:agreement", local.year)
+                agreement.number = numbering.format_number(
+                    spec.numbering.agreement, seq, local.year, local.month
+                )
+                agreement.numbered_at = now
+            numbers["agreement_number"] = agreement.number
+        elif effect == Effect.sign:
+            agreement = await _agreement(session, spec, case)
+            agreement.signed_at, agreement.signed_by = now, actor.id
+        elif effect in (Effect.spj_ready, Effect.payment_confirmed):
+            payment = await _payment(session, case)
+            if effect == Effect.spj_ready:
+                payment.spj_ready_at = now
+            else:
+                payment.confirmed_at = now
+    return numbers
+
+
+async def _agreement(session: AsyncSession, spec: SopSpec, case: Case) -> Agreement:
+    agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+    if agreement is None:
+        agreement = Agreement(
+            case_id=case.id,
+            periods=spec.agreement.periods,
+            news_per_period=spec.agreement.news_per_period,
+            period_label=spec.agreement.period_label,
+        )
+        session.add(agreement)
+        await session.flush()
+    return agreement
+
+
+async def _payment(session: AsyncSession, case: Case) -> Payment:
+    payment = await session.scalar(
+        select(Payment).where(Payment.case_id == case.id, Payment.period == case.period)
+    )
+    if payment is None:
+        payment = Payment(case_id=case.id, period=case.period)
+        session.add(payment)
+        await session.flush()
+    return payment
+
+
+async def _close_case(session: AsyncSession, case: Case, outcome: str, now: datetime) -> None:
+    case.status, case.outcome, case.closed_at, case.current_step = "closed", outcome, now, None
+    rows = await session.scalars(
+        select(Task).where(Task.case_id == case.id, Task.status.in_((OPEN, WAITING)))
+    )
+    for other in rows:
+        other.status, other.closed_at = CANCELLED, now
+
+
+async def _docs_since(session: AsyncSession, case: Case, since: datetime) -> list[Any]:
+    rows = await session.scalars(
+        select(Document.id).where(
+            Document.owner_id == case.applicant_id, Document.uploaded_at >= since
+        )
+    )
+    return list(rows)
+
+
+def _event(
+    session: AsyncSession,
+    case: Case,
+    task: Task | None,
+    actor: User | None,
+    role: str | None,
+    action: str,
+    now: datetime,
+    note: str | None,
+) -> AuditEvent:
+    event = AuditEvent(
+        case_id=case.id,
+        task_id=task.id if task else None,
+        step_number=task.step_number if task else None,
+        actor_id=actor.id if actor else None,
+        role=role,
+        action=action,
+        note=_clean_note(note),
+        attachments=[],
+        data={},
+        at=now.astimezone(UTC),
+    )
+    session.add(event)
+    return event
+
+
+def _clean_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    text = note.strip()
+    return text[:NOTE_MAX] if text else None
+
+
+def _reason_prompt(action: Action) -> str:
+    if action.kind == ActionKind.reject:
+        return "Penolakan harus disertai alasan."
+    if action.kind == ActionKind.return_:
+        return "Pengembalian harus disertai alasan (apa yang perlu diperbaiki)."
+    return "Tindakan ini harus disertai catatan."
