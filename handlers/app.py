@@ -1,0 +1,259 @@
+"""The chat application: one update in, replies out, inside one database transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers import journalist, officials, registration
+from handlers.callbacks import Op, unpack
+from handlers.context import Ctx, Deps, find_user
+from handlers.events import CallbackEvent, Event, MessageEvent
+from handlers.menus import commands_for, default_commands
+from handlers.ports import FileFetcher
+from handlers.render import render
+from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
+from storage.db import transaction
+from storage.models import TaskPrompt
+from workflow.clock import Clock
+from workflow.errors import WorkflowError
+
+log = logging.getLogger(__name__)
+
+
+class MitraApp:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, deps: Deps
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.deps = deps
+
+    async def startup(self) -> list[Reply]:
+        return [default_commands()]
+
+    async def prompt_sent(self, ref: PromptRef, chat_id: int, message_id: int) -> None:
+        async with transaction(self.sessions) as session:
+            session.add(
+                TaskPrompt(
+                    task_id=ref.task_id, user_id=ref.user_id, chat_id=chat_id,
+                    message_id=message_id, sent_at=self.clock.now().astimezone(UTC),
+                )
+            )
+
+    async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:
+        if isinstance(event, MessageEvent) and not event.private:
+            return []  # the bot works in private chats only
+        callback_id = event.callback_id if isinstance(event, CallbackEvent) else None
+        try:
+            async with transaction(self.sessions) as session:
+                ctx = await self._context(session, event, files)
+                await self._dispatch(ctx, event)
+                replies = ctx.out
+                if callback_id and not ctx.answered:
+                    replies.insert(0, AnswerCallback(callback_id))
+                return replies
+        except WorkflowError as refusal:
+            return self._refusal(event, refusal.message)
+        except Exception:
+            log.exception("update from %s failed", event.sender.telegram_id)
+            return self._refusal(event, None)
+
+    def _refusal(self, event: Event, message: str | None) -> list[Reply]:
+        text = render("refused", message=message) if message else render("error_generic")
+        if isinstance(event, CallbackEvent):
+            plain = message or "Maaf, terjadi kesalahan. Silakan coba lagi."
+            return [AnswerCallback(event.callback_id, plain[:200], alert=True)]
+        return [SendMessage(event.chat_id, text)]
+
+    async def _context(self, session: AsyncSession, event: Event, files: FileFetcher) -> Ctx:
+        from handlers import conversation
+
+        ctx = Ctx(
+            session=session,
+            now=self.clock.now(),
+            sender=event.sender,
+            chat_id=event.chat_id,
+            deps=self.deps,
+            files=files,
+            callback_id=event.callback_id if isinstance(event, CallbackEvent) else None,
+        )
+        ctx.user = await find_user(session, event.sender.telegram_id)
+        ctx.state = await conversation.load(session, event.sender.telegram_id)
+        return ctx
+
+    async def _dispatch(self, ctx: Ctx, event: Event) -> None:
+        if isinstance(event, CallbackEvent):
+            await on_callback(ctx, event)
+        else:
+            await on_message(ctx, event)
+
+
+# ---------------------------------------------------------------- messages
+
+Command = Callable[[Ctx, str], Awaitable[None]]
+
+
+async def on_message(ctx: Ctx, event: MessageEvent) -> None:
+    text = (event.text or "").strip()
+    if text.startswith("/"):
+        name, _, arg = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        handler = COMMANDS.get(name)
+        if handler is not None:
+            await handler(ctx, arg.strip())
+            return
+    state = ctx.state.name
+    if registration.in_registration(state):
+        await registration.on_message(ctx, event)
+    elif state == "req:letter":
+        await journalist.on_request_letter(ctx, event)
+    elif state.startswith("news:"):
+        await journalist.on_news_message(ctx, event)
+    elif state in ("reason", "note") and text:
+        await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
+    elif state == "attach":
+        await _attach(ctx, event)
+    elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
+        await journalist.revision_file(ctx, event, case.id)
+    elif state in ("reason", "note"):
+        ctx.say("invalid", message="Tulis dalam bentuk teks, atau ketik /batal.")
+    else:
+        ctx.say(
+            "unknown_text",
+            journalist=bool(ctx.user and ctx.user.is_journalist),
+            official=bool(ctx.user and ctx.user.role_keys),
+        )
+
+
+async def _attach(ctx: Ctx, event: MessageEvent) -> None:
+    from handlers import parsing
+    from handlers.uploads import receive
+    from storage.models import Task
+
+    task = await ctx.session.get(Task, int(ctx.state.data["task_id"]))
+    if task is None or ctx.user is None or task.role not in ctx.user.role_keys:
+        await ctx.clear_state()
+        raise WorkflowError("Anda tidak berwenang melampirkan berkas pada permohonan ini.")
+    try:
+        document = await receive(ctx, event, "attachment", "attachment", case_id=task.case_id)
+    except parsing.InputError as error:
+        ctx.say("invalid", message=error.message)
+        return
+    await ctx.clear_state()
+    ctx.say("attached", name=document.file_name, case_id=task.case_id)
+
+
+async def cmd_start(ctx: Ctx, arg: str) -> None:
+    if arg.startswith(officials.INVITE_PREFIX):
+        await officials.accept_invite(ctx, arg)
+        return
+    user = ctx.user
+    if user is not None and user.is_journalist:
+        await ctx.clear_state()
+        ctx.say("menu_journalist")
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, True))
+    elif user is not None and user.role_keys:
+        await ctx.clear_state()
+        roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
+        ctx.say("menu_official", roles=roles)
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, False))
+    elif registration.in_registration(ctx.state.name):
+        await registration.ask(ctx, ctx.state.name.removeprefix("reg:"))  # pick up where we were
+    else:
+        await registration.begin(ctx)
+
+
+async def cmd_cancel(ctx: Ctx, _arg: str) -> None:
+    if not ctx.state.name:
+        ctx.say("nothing_to_cancel")
+        return
+    if registration.in_registration(ctx.state.name):
+        await ctx.clear_state()
+        ctx.say("invalid", message="Pendaftaran dihentikan. Ketik /start untuk mengulang.")
+        return
+    await ctx.clear_state()
+    ctx.say("cancelled")
+
+
+async def cmd_help(ctx: Ctx, _arg: str) -> None:
+    user = ctx.user
+    if user is not None and user.is_journalist:
+        ctx.say("menu_journalist")
+    if user is not None and user.role_keys:
+        ctx.say("menu_official", roles=", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys)))
+    if user is None or not (user.is_journalist or user.role_keys):
+        ctx.say("help_guest")
+
+
+async def cmd_request(ctx: Ctx, _arg: str) -> None:
+    await journalist.start_request(ctx)
+
+
+async def cmd_status(ctx: Ctx, _arg: str) -> None:
+    await journalist.status(ctx)
+
+
+async def cmd_news(ctx: Ctx, _arg: str) -> None:
+    await journalist.start_news(ctx)
+
+
+async def cmd_tasks(ctx: Ctx, _arg: str) -> None:
+    await officials.list_tasks(ctx)
+
+
+COMMANDS: dict[str, Command] = {
+    "start": cmd_start,
+    "batal": cmd_cancel,
+    "cancel": cmd_cancel,
+    "bantuan": cmd_help,
+    "help": cmd_help,
+    "ajukan": cmd_request,
+    "status": cmd_status,
+    "berita": cmd_news,
+    "tugas": cmd_tasks,
+}
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
+    cb = unpack(event.data)
+    if cb is None:
+        ctx.answer("Tombol ini tidak dikenal atau sudah kedaluwarsa.", alert=True)
+        return
+    if cb.op == Op.kind:
+        await registration.on_kind(ctx, cb.arg)
+    elif cb.op == Op.cancel:
+        await ctx.clear_state()
+        ctx.answer("Dibatalkan.")
+        ctx.say("cancelled")
+    elif cb.op == Op.skip:
+        await _skip(ctx)
+    elif cb.op == Op.resubmit:
+        await journalist.resubmit(ctx, cb.id)
+    elif cb.op == Op.news:
+        ctx.answer()
+        await journalist.start_news(ctx, cb.id)
+    elif cb.op == Op.back and cb.arg == "new":
+        await officials.reopen_prompt(ctx, cb.id)
+    elif cb.op == Op.case:
+        ctx.answer()
+        await journalist.status(ctx)
+    else:
+        await officials.on_task_button(ctx, cb, event.message_id)
+
+
+async def _skip(ctx: Ctx) -> None:
+    if ctx.state.name == "req:letter":
+        ctx.answer()
+        await journalist.submit(ctx, [])
+    elif ctx.state.name == "news:shot":
+        ctx.answer()
+        await journalist.save_news(ctx, None)
+    else:
+        ctx.answer("Tombol ini sudah tidak berlaku.")

@@ -1,0 +1,61 @@
+"""Callback data: short, versioned, typed (`v1:<op>:<id>[:<arg>]`), never trusted.
+
+Only ids travel in a button; every press is re-checked on the server (role, task state).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+VERSION = "v1"
+MAX_BYTES = 64
+_ARG = re.compile(r"^[a-z0-9_]{0,16}$")
+
+
+class Op(StrEnum):
+    act = "a"  # take an action on a task
+    confirm = "k"  # confirm all kelengkapan, then take the action
+    check = "c"  # toggle one kelengkapan item
+    docs = "d"  # re-send the case's documents
+    note = "n"  # write a disposition note
+    attach = "f"  # attach a file to the case
+    back = "b"  # redraw the task prompt
+    case = "s"  # show one case (journalist)
+    resubmit = "r"  # send a returned request back
+    news = "w"  # start sending a news item
+    kind = "m"  # registration: media type
+    skip = "x"  # skip an optional step of a wizard
+    cancel = "z"  # cancel the current dialogue
+
+
+@dataclass(frozen=True)
+class Callback:
+    op: Op
+    id: int = 0
+    arg: str = ""
+
+    def pack(self) -> str:
+        data = f"{VERSION}:{self.op.value}:{self.id}"
+        if self.arg:
+            data += f":{self.arg}"
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+
+def unpack(data: str) -> Callback | None:
+    """None for anything we did not make (old versions, forged data)."""
+    parts = data.split(":")
+    if len(parts) not in (3, 4) or parts[0] != VERSION:
+        return None
+    try:
+        op = Op(parts[1])
+        ident = int(parts[2])
+    except ValueError:
+        return None
+    arg = parts[3] if len(parts) == 4 else ""
+    if ident < 0 or not _ARG.match(arg):
+        return None
+    return Callback(op, ident, arg)

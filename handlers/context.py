@@ -1,0 +1,89 @@
+"""Per-update context: the transaction's session, the clock's now, who is talking, what to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import conversation
+from handlers.conversation import State
+from handlers.events import Sender
+from handlers.ports import FileFetcher
+from handlers.render import render
+from handlers.replies import AnswerCallback, Markup, Reply, SendMessage
+from storage.archive import Archive
+from storage.models import User
+from workflow.spec import SopSpec
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Long-lived things the chat logic needs, built once at start."""
+
+    archive: Archive
+    version_id: int  # the SOP version new requests start on
+    spec: SopSpec
+    bot_username: str
+    invite_ttl_hours: int = 72
+    max_upload_bytes: int = 10 * 1024 * 1024
+    files_dir: Path = Path("data/files")
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    now: datetime
+    sender: Sender
+    chat_id: int
+    deps: Deps
+    files: FileFetcher
+    user: User | None = None
+    state: State = field(default_factory=State)
+    out: list[Reply] = field(default_factory=list)
+    callback_id: str | None = None
+    answered: bool = False
+
+    @property
+    def tz(self) -> str:
+        return self.deps.spec.office.timezone
+
+    def say(self, template: str, /, markup: Markup = None, **context: object) -> None:
+        self.out.append(SendMessage(self.chat_id, render(template, tz=self.tz, **context), markup))
+
+    def send(self, reply: Reply) -> None:
+        self.out.append(reply)
+
+    def answer(self, text: str | None = None, alert: bool = False) -> None:
+        if self.callback_id and not self.answered:
+            self.out.insert(0, AnswerCallback(self.callback_id, text, alert))
+            self.answered = True
+
+    async def set_state(self, name: str, **data: object) -> None:
+        self.state = State(name, dict(data))
+        await conversation.save(self.session, self.sender.telegram_id, name, self.state.data, self.now)
+
+    async def clear_state(self) -> None:
+        self.state = State()
+        await conversation.clear(self.session, self.sender.telegram_id)
+
+
+async def find_user(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+async def ensure_user(ctx: Ctx) -> User:
+    if ctx.user is None:
+        ctx.user = User(
+            telegram_id=ctx.sender.telegram_id,
+            name=ctx.sender.full_name[:200] or "Pengguna",
+            username=ctx.sender.username,
+            created_at=ctx.now,
+            roles=[],  # loaded, so role checks never lazy-load outside the event loop
+        )
+        ctx.session.add(ctx.user)
+        await ctx.session.flush()
+    return ctx.user

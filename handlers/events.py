@@ -1,0 +1,57 @@
+"""What arrives from Telegram, as plain data (the adapters build these from their framework's types)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sender:
+    telegram_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    size: int | None
+    is_photo: bool = False
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone_number: str
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class MessageEvent:
+    sender: Sender
+    chat_id: int
+    message_id: int
+    text: str | None = None
+    caption: str | None = None
+    file: IncomingFile | None = None
+    contact: Contact | None = None
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class CallbackEvent:
+    sender: Sender
+    chat_id: int
+    message_id: int
+    callback_id: str
+    data: str
+
+
+Event = MessageEvent | CallbackEvent

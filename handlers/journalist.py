@@ -1,0 +1,295 @@
+"""Journalists: submit a request, follow it (/status), answer a return, send news."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from handlers import notify, parsing
+from handlers.callbacks import Callback, Op
+from handlers.context import Ctx
+from handlers.events import MessageEvent
+from handlers.prompts import prompt_messages, short
+from handlers.replies import Button, InlineKeyboard
+from handlers.uploads import receive
+from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
+from workflow import engine
+from workflow.errors import NotAllowed, NotFound
+from workflow.registry import spec_of
+
+SKIP = InlineKeyboard(((Button("Lewati", Callback(Op.skip).pack()),),))
+
+
+def _journalist(ctx: Ctx) -> User | None:
+    user = ctx.user
+    if user is None or not user.is_journalist:
+        ctx.say("not_registered")
+        return None
+    return user
+
+
+async def _outlet(ctx: Ctx, user: User) -> MediaOutlet | None:
+    return await ctx.session.scalar(
+        select(MediaOutlet).where(MediaOutlet.owner_id == user.id).order_by(MediaOutlet.id.desc())
+    )
+
+
+# ---------------------------------------------------------------- /ajukan
+
+
+async def start_request(ctx: Ctx) -> None:
+    user = _journalist(ctx)
+    if user is None:
+        return
+    open_case = await ctx.session.scalar(
+        select(Case).where(Case.applicant_id == user.id, Case.status != "closed")
+    )
+    if open_case is not None:
+        ctx.say("already_open", case=open_case)
+        return
+    outlet = await _outlet(ctx, user)
+    await ctx.set_state("req:letter")
+    ctx.say("ask_request_letter", outlet=outlet, markup=SKIP)
+
+
+async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
+    try:
+        document = await receive(ctx, event, "request_letter", "request_letter")
+    except parsing.InputError as error:
+        ctx.say("invalid", message=error.message)
+        ctx.say("ask_request_letter", outlet=await _outlet(ctx, ctx.user), markup=SKIP)  # type: ignore[arg-type]
+        return
+    await submit(ctx, [document.id])
+
+
+async def submit(ctx: Ctx, attachments: list[int]) -> None:
+    user = _journalist(ctx)
+    if user is None:
+        return
+    await ctx.clear_state()
+    outlet = await _outlet(ctx, user)
+    version = await ctx.session.get(SopVersion, ctx.deps.version_id)
+    assert version is not None
+    result = await engine.submit_case(
+        ctx.session,
+        version=version,
+        applicant=user,
+        outlet_id=outlet.id if outlet else None,
+        subject=f"Permohonan kerja sama {outlet.name if outlet else ''}".strip(),
+        now=ctx.now,
+        attachments=attachments,
+    )
+    next_task = await engine.open_task_of_case(ctx.session, result.case.id)
+    assert next_task is not None
+    step = result.spec.step(next_task.step_number)
+    ctx.say(
+        "submitted",
+        case=result.case,
+        outlet=outlet,
+        next_role=result.spec.role_name(step.role),
+        next_activity=short(step.activity, 120),
+        due=next_task.due_at,
+    )
+    ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+
+
+# ---------------------------------------------------------------- /status
+
+
+async def status(ctx: Ctx) -> None:
+    user = _journalist(ctx)
+    if user is None:
+        return
+    cases = list(
+        await ctx.session.scalars(
+            select(Case).where(Case.applicant_id == user.id).order_by(Case.id.desc()).limit(5)
+        )
+    )
+    ctx.say("status", cases=[await _case_view(ctx, c) for c in cases])
+
+
+STATUS_WORDS = {
+    "open": "sedang diproses",
+    "returned": "dikembalikan — menunggu perbaikan Anda",
+    "completed": "selesai",
+    "rejected": "ditolak",
+    "archived": "didokumentasikan (tidak ditetapkan)",
+}
+
+
+async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
+    spec = await spec_of(ctx.session, case.sop_version_id)
+    outlet = await ctx.session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
+    task = await engine.open_task_of_case(ctx.session, case.id)
+    view: dict[str, object] = {
+        "id": case.id,
+        "agenda": case.agenda_number,
+        "outlet": outlet.name if outlet else "-",
+        "status": STATUS_WORDS.get(case.outcome or case.status, case.status),
+        "step": None,
+        "news": None,
+        "history": await _history(ctx, spec, case),
+    }
+    if task is not None:
+        step = spec.step(task.step_number)
+        view.update(
+            step=step.number,
+            total=spec.total_steps,
+            activity=short(step.activity, 100),
+            holder=spec.role_name(task.role) if task.role != spec.applicant_role else "Anda",
+            due=task.due_at,
+        )
+        if step.starts_period:
+            view.update(
+                news=await engine.news_count(ctx.session, case.id, case.period),
+                news_target=spec.agreement.news_per_period,
+                period=case.period,
+            )
+    return view
+
+
+HISTORY_WORDS = {"submit": "permohonan diajukan", "resubmit": "perbaikan dikirim", "news": "berita dikirim"}
+
+
+async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    events = await ctx.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.not_in(("check", "note")))
+        .order_by(AuditEvent.id)
+    )
+    rows = []
+    for event in events:
+        step = spec.step(event.step_number) if event.step_number else None
+        action = step.action(event.action) if step else None
+        text = HISTORY_WORDS.get(event.action) or (action.label if action else event.action)
+        if step is not None and event.action not in HISTORY_WORDS:
+            text = f"langkah {step.number}: {text} ({spec.role_name(event.role or '')})"
+        if event.note and event.action in ("return", "reject", "no"):
+            text += f" — {event.note}"
+        rows.append({"at": event.at, "text": text})
+    return rows[-8:]
+
+
+# ---------------------------------------------------------------- returns
+
+
+async def resubmit(ctx: Ctx, case_id: int) -> None:
+    if ctx.user is None:
+        raise NotAllowed("Anda belum terdaftar.")
+    result = await engine.resubmit(ctx.session, case_id=case_id, actor=ctx.user, now=ctx.now)
+    await ctx.clear_state()
+    ctx.answer("Perbaikan terkirim.")
+    ctx.say("resubmitted", case=result.case)
+    ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+
+
+async def revision_file(ctx: Ctx, event: MessageEvent, case_id: int) -> None:
+    """A file sent while a request is returned is kept as part of the correction."""
+    try:
+        document = await receive(ctx, event, "revision", "revision", case_id=case_id)
+    except parsing.InputError as error:
+        ctx.say("invalid", message=error.message)
+        return
+    ctx.say(
+        "revision_file", name=document.file_name, case_id=case_id,
+        markup=InlineKeyboard(((Button("🔁 Kirim ulang", Callback(Op.resubmit, case_id).pack()),),)),
+    )
+
+
+async def returned_case(ctx: Ctx) -> Case | None:
+    if ctx.user is None or not ctx.user.is_journalist:
+        return None
+    return await ctx.session.scalar(
+        select(Case).where(Case.applicant_id == ctx.user.id, Case.status == "returned")
+    )
+
+
+# ---------------------------------------------------------------- news
+
+
+async def start_news(ctx: Ctx, case_id: int | None = None) -> None:
+    user = _journalist(ctx)
+    if user is None:
+        return
+    case = await _publishing_case(ctx, user, case_id)
+    if case is None:
+        ctx.say("news_not_now")
+        return
+    await ctx.set_state("news:title", case_id=case.id)
+    ctx.say("news_ask_title", case_id=case.id, period=case.period)
+
+
+async def _publishing_case(ctx: Ctx, user: User, case_id: int | None) -> Case | None:
+    query = select(Case).join(Task, Task.case_id == Case.id).where(
+        Case.applicant_id == user.id, Task.status == engine.OPEN
+    )
+    if case_id is not None:
+        case = await ctx.session.get(Case, case_id)
+        if case is None or case.applicant_id != user.id:
+            raise NotFound("Permohonan tidak ditemukan.")
+        candidates = [case]
+    else:
+        candidates = list(await ctx.session.scalars(query.distinct()))
+    for case in candidates:
+        task = await engine.open_task_of_case(ctx.session, case.id)
+        spec = await spec_of(ctx.session, case.sop_version_id)
+        if task is not None and task.status == engine.OPEN and spec.step(task.step_number).starts_period:
+            return case
+    return None
+
+
+async def on_news_message(ctx: Ctx, event: MessageEvent) -> None:
+    step = ctx.state.name.removeprefix("news:")
+    data = dict(ctx.state.data)
+    try:
+        if step == "title":
+            data["title"] = parsing.news_title(event.text or "")
+            await ctx.set_state("news:link", **data)
+            ctx.say("news_ask_link")
+        elif step == "link":
+            data["url"] = parsing.news_url(event.text or "")
+            await ctx.set_state("news:date", **data)
+            ctx.say("news_ask_date")
+        elif step == "date":
+            today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+            data["date"] = parsing.published_date(event.text or "", today).isoformat()
+            await ctx.set_state("news:shot", **data)
+            ctx.say("news_ask_screenshot", markup=SKIP)
+        elif step == "shot":
+            document = await receive(ctx, event, "screenshot", "screenshot", int(data["case_id"]))
+            await save_news(ctx, document.id)
+    except parsing.InputError as error:
+        ctx.say("invalid", message=error.message)
+
+
+async def save_news(ctx: Ctx, screenshot_id: int | None) -> None:
+    from datetime import date
+
+    data = dict(ctx.state.data)
+    await ctx.clear_state()
+    assert ctx.user is not None
+    case_id = int(data["case_id"])
+    item = await engine.add_news(
+        ctx.session,
+        case_id=case_id,
+        actor=ctx.user,
+        title=str(data["title"]),
+        url=str(data["url"]),
+        published_on=date.fromisoformat(str(data["date"])),
+        now=ctx.now,
+        screenshot_id=screenshot_id,
+    )
+    case = await ctx.session.get(Case, case_id)
+    assert case is not None
+    spec = await spec_of(ctx.session, case.sop_version_id)
+    count = await engine.news_count(ctx.session, case.id, case.period)
+    ctx.say(
+        "news_saved", title=item.title, published=item.published_on, count=count,
+        target=spec.agreement.news_per_period,
+    )
+    task = await engine.open_task_of_case(ctx.session, case.id)
+    if task is not None:
+        for message in await prompt_messages(ctx.session, spec, case, task):
+            if message.chat_id == ctx.chat_id:
+                ctx.send(message)

@@ -1,0 +1,35 @@
+"""Command menus per kind of user (setMyCommands with a chat scope)."""
+
+from __future__ import annotations
+
+from handlers.replies import SetCommands
+
+GUEST = (("start", "Daftar / mulai"), ("bantuan", "Bantuan"))
+JOURNALIST = (
+    ("ajukan", "Ajukan permohonan kerja sama"),
+    ("status", "Status permohonan Anda"),
+    ("berita", "Kirim berita yang sudah tayang"),
+    ("batal", "Batalkan isian yang berjalan"),
+    ("bantuan", "Bantuan"),
+)
+OFFICIAL = (
+    ("tugas", "Tugas terbuka Anda"),
+    ("batal", "Batalkan isian yang berjalan"),
+    ("bantuan", "Bantuan"),
+)
+
+
+def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands:
+    commands: list[tuple[str, str]] = []
+    if roles:
+        commands += OFFICIAL
+    if journalist:
+        commands = [c for c in JOURNALIST if c not in commands] + commands
+    seen: dict[str, str] = {}
+    for name, text in commands or GUEST:
+        seen.setdefault(name, text)
+    return SetCommands(tuple(seen.items()), chat_id)
+
+
+def default_commands() -> SetCommands:
+    return SetCommands(GUEST, None)

@@ -1,0 +1,284 @@
+"""Officials: invites, task buttons (act, confirm, checklist, documents, notes, attach), /tugas."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers import notify
+from handlers.callbacks import Callback, Op
+from handlers.context import Ctx, ensure_user
+from handlers.menus import commands_for
+from handlers.prompts import confirm_keyboard, keyboard, prompt_messages, prompt_text, short
+from handlers.render import render
+from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
+from storage.models import Case, Invite, Task, UserRole
+from workflow import engine
+from workflow.errors import KelengkapanMissing, NotAllowed, NotFound, WorkflowError
+from workflow.registry import calendar_of, spec_of
+from workflow.spec import SopSpec
+from workflow.timefmt import format_span
+
+INVITE_PREFIX = "inv_"
+
+
+def new_invite_code() -> str:
+    return INVITE_PREFIX + secrets.token_urlsafe(18)
+
+
+async def accept_invite(ctx: Ctx, code: str) -> None:
+    invite = await ctx.session.scalar(select(Invite).where(Invite.code == code).with_for_update())
+    if invite is None:
+        ctx.say("invite_bad", why="tidak dikenal")
+        return
+    if invite.used_at is not None:
+        ctx.say("invite_bad", why="sudah pernah dipakai")
+        return
+    if invite.expires_at <= ctx.now:
+        ctx.say("invite_bad", why="sudah kedaluwarsa")
+        return
+    user = await ensure_user(ctx)
+    if invite.role not in user.role_keys:
+        user.roles.append(UserRole(role=invite.role, granted_at=ctx.now))
+    if not user.registered_at:
+        user.name = invite.name
+    invite.used_at, invite.used_by = ctx.now, user.id
+    await ctx.session.flush()
+    await ctx.clear_state()
+    spec = ctx.deps.spec
+    ctx.say(
+        "invite_ok", name=user.name, role=spec.role_name(invite.role), office=spec.office.name
+    )
+    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist))
+
+
+# ---------------------------------------------------------------- button presses
+
+
+async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
+    if cb.op == Op.act:
+        await _act(ctx, cb.id, cb.arg, message_id, confirm=False)
+    elif cb.op == Op.confirm:
+        await _act(ctx, cb.id, cb.arg, message_id, confirm=True)
+    elif cb.op == Op.check:
+        await _toggle(ctx, cb.id, cb.arg, message_id)
+    elif cb.op == Op.back:
+        await _redraw(ctx, cb.id, message_id)
+    elif cb.op == Op.docs:
+        await _send_documents(ctx, cb.id)
+    elif cb.op == Op.note:
+        await _ask_text(ctx, cb.id, "note")
+    elif cb.op == Op.attach:
+        await _ask_text(ctx, cb.id, "attach")
+
+
+async def _task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec]:
+    task = await ctx.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("Tugas ini tidak ditemukan.")
+    case = await ctx.session.get(Case, task.case_id)
+    if case is None:
+        raise NotFound("Permohonan tidak ditemukan.")
+    return task, case, await spec_of(ctx.session, case.sop_version_id)
+
+
+async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confirm: bool) -> None:
+    task, case, spec = await _task(ctx, task_id)
+    actor = ctx.user
+    if actor is None:
+        raise NotAllowed("Anda belum terdaftar.")
+    action = spec.step(task.step_number).action(action_name)
+    if action is not None and action.needs_reason and task.status == engine.OPEN:
+        if not engine.may_act(spec, case, task, actor):
+            raise NotAllowed(
+                f"Langkah ini hanya dapat dilakukan oleh {spec.role_name(task.role)}; "
+                "Anda tidak memegang peran tersebut."
+            )
+        what = "alasan" if action.kind.value in ("return", "reject") else "catatan"
+        await ctx.set_state("reason", task_id=task.id, action=action.name)
+        ctx.answer()
+        ctx.say(
+            "ask_reason", label=action.label, case=case, what=what,
+            markup=InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),)),
+        )
+        return
+    try:
+        result = await engine.act(
+            ctx.session, task_id=task_id, actor=actor, action=action_name, now=ctx.now,
+            confirm_checklist=confirm,
+        )
+    except KelengkapanMissing as missing:
+        if not missing.confirmable or action is None:
+            raise
+        text = await prompt_text(ctx.session, spec, case, task, warning=missing.message)
+        ctx.answer("Periksa kelengkapan dulu.")
+        ctx.send(EditMessage(ctx.chat_id, message_id, text, confirm_keyboard(task, action.name, action.label)))
+        return
+    ctx.answer(render("done_ok", label=action.label if action else action_name))
+    ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+
+
+async def take_reason(ctx: Ctx, text: str) -> None:
+    """The typed reason for a return/reject (or a decision's note): the action happens now."""
+    task_id, action = int(ctx.state.data["task_id"]), str(ctx.state.data["action"])
+    await ctx.clear_state()
+    if ctx.user is None:
+        raise NotAllowed("Anda belum terdaftar.")
+    result = await engine.act(
+        ctx.session, task_id=task_id, actor=ctx.user, action=action, note=text, now=ctx.now,
+        confirm_checklist=True,
+    )
+    label = result.action.label if result.action else action
+    ctx.say("done_ok", label=label)
+    ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+
+
+async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
+    if ctx.user is None:
+        raise NotAllowed("Anda belum terdaftar.")
+    task = await engine.toggle_check(ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now)
+    await _redraw(ctx, task.id, message_id, answer="Kelengkapan diperbarui.")
+
+
+async def _redraw(ctx: Ctx, task_id: int, message_id: int, answer: str | None = None) -> None:
+    task, case, spec = await _task(ctx, task_id)
+    _must_hold(ctx, spec, case, task)
+    if task.status != engine.OPEN:
+        ctx.answer("Tugas ini sudah selesai ditangani.")
+        return
+    text = await prompt_text(ctx.session, spec, case, task)
+    ctx.answer(answer)
+    ctx.send(EditMessage(ctx.chat_id, message_id, text, keyboard(spec, task)))
+
+
+def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
+    user = ctx.user
+    allowed = user is not None and (
+        task.role in user.role_keys
+        or (task.role == spec.applicant_role and case.applicant_id == user.id)
+    )
+    if not allowed:
+        raise NotAllowed("Anda tidak berwenang membuka permohonan ini.")
+
+
+async def _send_documents(ctx: Ctx, task_id: int) -> None:
+    task, case, spec = await _task(ctx, task_id)
+    _must_hold(ctx, spec, case, task)
+    docs = await engine.case_documents(ctx.session, case)
+    ctx.answer()
+    if not docs:
+        ctx.say("docs_none", case_id=case.id)
+        return
+    ctx.say("docs_header", case_id=case.id, count=len(docs))
+    for doc in docs:
+        ctx.send(
+            SendDocument(
+                ctx.chat_id,
+                doc.file_name,
+                str(ctx.deps.archive.path_of(doc)),
+                doc.mime_type,
+                caption=f"#{case.id} · {DOC_LABELS.get(doc.kind, doc.kind)}",
+                telegram_file_id=None,
+            )
+        )
+
+
+DOC_LABELS = {
+    "press_card": "Kartu pers",
+    "media_proof": "Bukti kepemilikan media",
+    "request_letter": "Surat permohonan",
+    "revision": "Berkas perbaikan",
+    "attachment": "Lampiran petugas",
+    "screenshot": "Tangkapan layar berita",
+}
+
+
+async def _ask_text(ctx: Ctx, task_id: int, purpose: str) -> None:
+    task, case, spec = await _task(ctx, task_id)
+    _must_hold(ctx, spec, case, task)
+    if task.status != engine.OPEN:
+        ctx.answer("Tugas ini sudah selesai ditangani.", alert=True)
+        return
+    ctx.answer()
+    cancel = InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),))
+    await ctx.set_state(purpose, task_id=task.id)
+    if purpose == "note":
+        ctx.say("ask_note", case=case, step=task.step_number, markup=cancel)
+    else:
+        ctx.say("ask_attach", case_id=case.id, markup=cancel)
+
+
+async def take_note(ctx: Ctx, text: str) -> None:
+    task_id = int(ctx.state.data["task_id"])
+    await ctx.clear_state()
+    if ctx.user is None:
+        raise NotAllowed("Anda belum terdaftar.")
+    event = await engine.add_note(ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now)
+    ctx.say("note_saved", case_id=event.case_id)
+
+
+# ---------------------------------------------------------------- /tugas
+
+
+async def list_tasks(ctx: Ctx) -> None:
+    user = ctx.user
+    if user is None or not user.role_keys:
+        ctx.say("refused", message="Perintah ini untuk petugas dinas.")
+        return
+    rows = []
+    tasks = await ctx.session.scalars(
+        select(Task).where(Task.status == engine.OPEN, Task.role.in_(user.role_keys), Task.kind == "step")
+    )
+    for task in tasks:
+        case = await ctx.session.get(Case, task.case_id)
+        if case is None:
+            continue
+        spec = await spec_of(ctx.session, case.sop_version_id)
+        late = calendar_of(spec).elapsed(task.due_at, ctx.now, task.clock)  # type: ignore[arg-type]
+        rows.append(
+            {
+                "task_id": task.id,
+                "case_id": case.id,
+                "step": task.step_number,
+                "role": spec.role_name(task.role),
+                "activity": short(spec.step(task.step_number).activity, 70),
+                "due": task.due_at,
+                "late": format_span(late) if ctx.now > task.due_at else "",
+                "sort": task.due_at,
+            }
+        )
+    rows.sort(key=lambda r: r["sort"])
+    buttons = tuple(
+        (Button(f"Buka #{r['case_id']} · langkah {r['step']}", Callback(Op.back, int(r["task_id"]), "new").pack()),)
+        for r in rows[:10]
+    )
+    ctx.say("tasks", rows=rows, markup=InlineKeyboard(buttons) if buttons else None)
+
+
+async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
+    """'Buka' from /tugas: a fresh prompt message (recorded, so it is edited when handled)."""
+    task, case, spec = await _task(ctx, task_id)
+    _must_hold(ctx, spec, case, task)
+    if task.status != engine.OPEN:
+        ctx.answer("Tugas ini sudah selesai ditangani.", alert=True)
+        return
+    ctx.answer()
+    assert ctx.user is not None
+    for message in await prompt_messages(ctx.session, spec, case, task):
+        if message.chat_id == ctx.chat_id:
+            ctx.send(message)
+
+
+async def create_invite(ctx_session, role: str, name: str, now, ttl_hours: int) -> Invite:  # type: ignore[no-untyped-def]
+    invite = Invite(
+        code=new_invite_code(), role=role, name=name, created_at=now,
+        expires_at=now + timedelta(hours=ttl_hours),
+    )
+    ctx_session.add(invite)
+    await ctx_session.flush()
+    return invite
+
+
+__all__ = ["WorkflowError"]

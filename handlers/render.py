@@ -1,0 +1,53 @@
+"""Every message text comes from a jinja2 template; autoescape makes user input safe HTML."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from workflow import timefmt
+from workflow.durations import Duration
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("j2", "html"), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    env.filters["when"] = _when
+    env.filters["day"] = _day
+    env.filters["span"] = _span
+    env.filters["duration"] = _duration
+    return env
+
+
+def render(template: str, /, **context: Any) -> str:
+    text = environment().get_template(f"messages/{template}.html.j2").render(**context)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _when(value: datetime | None, tz: str = "Asia/Jakarta") -> str:
+    return timefmt.format_when(value, tz) if value else "-"
+
+
+def _day(value: date | None) -> str:
+    return timefmt.format_date(value) if value else "-"
+
+
+def _span(value: timedelta) -> str:
+    return timefmt.format_span(value)
+
+
+def _duration(value: Duration) -> str:
+    return timefmt.format_duration(value)

@@ -1,0 +1,98 @@
+"""What the bot says back, as data: the adapters (and later the outbox) turn these into API calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class InlineKeyboard:
+    rows: tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class ReplyKeyboard:
+    """A keyboard under the input field; `request_contact` buttons share the user's phone."""
+
+    rows: tuple[tuple[str, ...], ...]
+    request_contact: bool = False  # the first button asks for the user's own contact
+    one_time: bool = True
+
+
+@dataclass(frozen=True)
+class RemoveKeyboard:
+    pass
+
+
+Markup = InlineKeyboard | ReplyKeyboard | RemoveKeyboard | None
+
+
+@dataclass(frozen=True)
+class PromptRef:
+    """Marks a sent message as a task prompt, so it can be edited when the task is handled."""
+
+    task_id: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    chat_id: int
+    text: str  # Telegram HTML; every user-supplied part already escaped
+    markup: Markup = None
+    prompt: PromptRef | None = None
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    chat_id: int
+    message_id: int
+    text: str
+    markup: InlineKeyboard | None = None
+
+
+@dataclass(frozen=True)
+class AnswerCallback:
+    callback_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class SendDocument:
+    """An archived file re-sent: by Telegram file_id when we have one, else uploaded from disk."""
+
+    chat_id: int
+    file_name: str
+    path: str
+    mime_type: str
+    caption: str | None = None
+    telegram_file_id: str | None = None
+    as_photo: bool = False
+
+
+@dataclass(frozen=True)
+class SetCommands:
+    """The command menu for one chat (per role), or the default one when chat_id is None."""
+
+    commands: tuple[tuple[str, str], ...]
+    chat_id: int | None = None
+
+
+Reply = SendMessage | EditMessage | AnswerCallback | SendDocument | SetCommands
+
+
+@dataclass
+class Replies:
+    items: list[Reply] = field(default_factory=list)
+
+    def add(self, *replies: Reply) -> Replies:
+        self.items.extend(replies)
+        return self
