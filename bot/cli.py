@@ -1,0 +1,129 @@
+"""`mitramedia`: run the bot, the demo, migrations, invites, and the SOP tools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from bot.cli_sop import sop_app
+from bot.config import Settings
+
+app = typer.Typer(help="Mitra Media: bot kemitraan media Diskominfo.", no_args_is_help=True)
+db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
+app.add_typer(sop_app, name="sop")
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Jalankan bot (long polling). Tanpa BOT_TOKEN: jalankan demo dengan server Telegram tiruan."""
+    settings = _settings()
+    if settings.bot_token is None:
+        typer.echo("BOT_TOKEN belum diatur: menjalankan demo (server Telegram tiruan).\n")
+        demo()
+        return
+    from bot.factory import build_product
+    from bot.runtime import protect_token, run_polling
+
+    protect_token(settings.token())
+
+    async def main() -> None:
+        product = await build_product(settings)
+        try:
+            await run_polling(settings, product.app)
+        finally:
+            await product.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def demo(
+    framework: Annotated[str, typer.Option(help="aiogram atau ptb")] = "",
+) -> None:
+    """Mainkan satu permohonan lengkap dengan pengguna tiruan dan cetak percakapannya."""
+    settings = _settings()
+    from bot.demo import run_demo
+
+    transcript = asyncio.run(run_demo(settings, framework or settings.bot_framework))
+    typer.echo(transcript)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Buat/perbarui skema basis data (Alembic) pada DATABASE_URL."""
+    settings = _settings()
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    typer.echo("Skema basis data mutakhir.")
+
+
+@app.command()
+def invite(
+    role: Annotated[str, typer.Option(help="Kunci peran pada SOP, mis. kabid")],
+    name: Annotated[str, typer.Option(help="Nama pejabat")],
+    username: Annotated[str, typer.Option(help="Username bot (tanpa @), bila tanpa token")] = "",
+) -> None:
+    """Buat tautan undangan sekali pakai untuk seorang petugas."""
+    settings = _settings()
+    from workflow.loader import load_spec, resolve_sop
+
+    spec = load_spec(resolve_sop(settings.sop))
+    officials = {k: r for k, r in spec.roles.items() if not r.applicant}
+    if role not in officials:
+        known = ", ".join(f"{k} ({r.name})" for k, r in officials.items())
+        typer.echo(f"Peran '{role}' tidak dikenal pada SOP {spec.id}. Peran yang ada: {known}", err=True)
+        raise typer.Exit(1)
+    code, expires = asyncio.run(_make_invite(settings, role, name))
+    bot_name = username or asyncio.run(_bot_username(settings)) or "<username_bot>"
+    typer.echo(f"Undangan untuk {name} sebagai {officials[role].name}:")
+    typer.echo(f"  https://t.me/{bot_name}?start={code}")
+    typer.echo(f"Berlaku sampai {expires:%Y-%m-%d %H:%M} UTC, sekali pakai.")
+
+
+async def _make_invite(settings: Settings, role: str, name: str) -> tuple[str, datetime]:
+    from bot.factory import migrate
+    from handlers.officials import create_invite
+    from storage.db import create_engine, session_factory, transaction
+
+    await migrate(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            made = await create_invite(
+                session, role, name, datetime.now(UTC), settings.invite_ttl_hours
+            )
+            return made.code, made.expires_at
+    finally:
+        await engine.dispose()
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    if settings.bot_token is None:
+        return None
+    import aiohttp
+
+    url = f"{settings.telegram_api_base}/bot{settings.token()}/getMe"
+    try:
+        async with aiohttp.ClientSession() as http, http.get(url, timeout=aiohttp.ClientTimeout(10)) as r:
+            data = await r.json()
+            return str(data["result"]["username"]) if data.get("ok") else None
+    except Exception:  # the link is still useful with a placeholder
+        return None
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,57 @@
+"""Builds the whole product from Settings in one place: database, SOP version, chat app."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from handlers.app import MitraApp
+from handlers.context import Deps
+from storage.archive import Archive
+from storage.db import create_engine, session_factory, transaction
+from storage.migrate import upgrade
+from workflow.clock import Clock, SystemClock
+from workflow.loader import load_spec, resolve_sop
+from workflow.registry import install
+
+
+@dataclass
+class Product:
+    app: MitraApp
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def migrate(url: str) -> None:
+    # Alembic's env runs its own event loop; keep it off ours.
+    await asyncio.to_thread(upgrade, url)
+
+
+async def build_product(
+    settings: Settings, *, clock: Clock | None = None, bot_username: str = "mitramedia_bot"
+) -> Product:
+    clock = clock or SystemClock()
+    await migrate(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    spec = load_spec(resolve_sop(settings.sop))
+    async with transaction(sessions) as session:
+        version = await install(session, spec, clock)
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    deps = Deps(
+        archive=Archive(settings.files_dir),
+        version_id=version.id,
+        spec=spec,
+        bot_username=bot_username,
+        invite_ttl_hours=settings.invite_ttl_hours,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        files_dir=settings.files_dir,
+    )
+    return Product(MitraApp(sessions, clock, deps), engine, sessions, clock)

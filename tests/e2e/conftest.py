@@ -1,0 +1,171 @@
+"""End-to-end: the real bot (aiogram or python-telegram-bot) against the fake Bot API server.
+
+Every test here runs on both adapters and on both databases; each ends by checking that the
+fake server rejected no request and that every button press was answered.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.delivery import InFlight
+from bot.factory import Product, build_product
+from bot.fakeapi.harness import FakeUser
+from bot.fakeapi.server import FakeTelegram
+from bot.runtime import BotAdapter, build_adapter
+from handlers.officials import create_invite
+from storage.db import create_engine
+from storage.models import Case, Document, MediaOutlet, User
+from tests.conftest import truncate_all
+from workflow.clock import ManualClock
+
+TOKEN = "123456:TEST-token-e2e"
+# Monday 23 November 2026, 09:00 WIB: an ordinary working morning.
+MONDAY_9 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
+
+
+@dataclass
+class BotUnderTest:
+    fake: FakeTelegram
+    settings: Settings
+    clock: ManualClock
+    product: Product
+    adapter: BotAdapter
+    inflight: InFlight
+
+    async def stop(self) -> None:
+        await self.adapter.stop()
+        await self.product.close()
+
+    async def restart(self) -> None:
+        """A new process on the same database and files: nothing in memory survives."""
+        await self.stop()
+        await self._start()
+
+    async def _start(self) -> None:
+        self.product = await build_product(
+            self.settings, clock=self.clock, bot_username=self.fake.bot_username
+        )
+        self.inflight = InFlight()
+        self.adapter = build_adapter(self.settings, self.product.app, self.inflight, polling_timeout=1)
+        self.fake.idle_probe = lambda: self.inflight.idle
+        await self.adapter.start()
+        await self.fake.settle()
+
+    def session(self) -> AsyncSession:
+        return self.product.sessions()
+
+    async def official(self, user_id: int, name: str, role: str) -> FakeUser:
+        """An official onboarded the only way there is: a one-time invite link."""
+        async with self.session() as s, s.begin():
+            invite = await create_invite(s, role, name, self.clock.now(), 72)
+        person = self.fake.user(user_id, name.split()[0])
+        await person.send(f"/start {invite.code}")
+        assert "Selamat bergabung" in person.last.text
+        return person
+
+    async def officials(self, roles: dict[str, str]) -> dict[str, FakeUser]:
+        return {
+            role: await self.official(2000 + i, name, role)
+            for i, (role, name) in enumerate(roles.items())
+        }
+
+    async def seeded_journalist(self, user_id: int, name: str = "Rina Wartawati") -> FakeUser:
+        """A journalist already registered (registration itself has its own test)."""
+        now = self.clock.now()
+        async with self.session() as s, s.begin():
+            user = User(
+                telegram_id=user_id, name=name, nik=f"{6101010101900000 + user_id}"[:16],
+                phone="+6281234567890", is_journalist=True, registered_at=now, created_at=now,
+            )
+            s.add(user)
+            await s.flush()
+            s.add(MediaOutlet(owner_id=user.id, name="Warta Kapuas", kind="online",
+                              website="https://wartakapuas.id", created_at=now))
+            for kind, content in (("press_card", PDF), ("media_proof", PDF)):
+                archive = self.product.app.deps.archive
+                await archive.add(s, owner_id=user.id, kind=kind, content=content,
+                                  file_name=f"{kind}.pdf", mime_type="application/pdf", now=now)
+        person = self.fake.user(user_id, name.split()[0])
+        await person.send("/start")
+        return person
+
+    async def case(self) -> Case:
+        async with self.session() as s:
+            case = await s.scalar(select(Case).order_by(Case.id.desc()))
+            assert case is not None
+            return case
+
+    async def documents(self) -> list[Document]:
+        async with self.session() as s:
+            return list(await s.scalars(select(Document).order_by(Document.id)))
+
+    def assert_clean(self) -> None:
+        # A long poll cut off by our own restart has no error code: not a refusal by Telegram.
+        refused = [r for r in self.fake.rejected if r.error_code is not None]
+        assert refused == [], [(r.method, r.description) for r in refused]
+        assert self.fake.unanswered_callbacks() == []
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+def framework(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def _fresh_postgres(url: str) -> None:
+    engine = create_engine(url)
+    await truncate_all(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def bot(framework: str, db_url: str, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+    if db_url.startswith("postgresql"):
+        await _fresh_postgres(db_url)
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    settings = Settings(
+        bot_token=SecretStr(TOKEN),
+        bot_framework=framework,  # type: ignore[arg-type]
+        telegram_api_base=fake.base_url,
+        database_url=db_url,
+        files_dir=tmp_path / "files",
+        sop="sanggau-hubungan-media",
+    )
+    clock = ManualClock(MONDAY_9)
+    under_test = BotUnderTest(fake, settings, clock, None, None, None)  # type: ignore[arg-type]
+    await under_test._start()
+    try:
+        yield under_test
+    finally:
+        await under_test.stop()
+        await fake.stop()
+
+
+@pytest.fixture
+async def trenggalek_bot(bot: BotUnderTest) -> BotUnderTest:
+    bot.settings = bot.settings.model_copy(update={"sop": "trenggalek-kerjasama-media"})
+    await bot.restart()
+    return bot

@@ -1,0 +1,95 @@
+"""A journalist registers through the chat: wrong input is refused clearly and nothing is lost."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from storage.models import MediaOutlet, User
+from tests.e2e.conftest import PDF, PNG, BotUnderTest
+
+
+async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTest) -> None:
+    rina = bot.fake.user(5001, "Rina")
+    await rina.send("/start")
+    assert "Selamat datang di Mitra Media" in rina.last.text
+    assert "nama lengkap" in rina.last.text
+
+    await rina.send("R")
+    assert "Nama harus 3 sampai 100 huruf" in rina.texts()[-2]
+    await rina.send("Rina <b>& Sons")
+    assert "NIK" in rina.last.text
+
+    await rina.send("12345")
+    assert "NIK harus tepat 16 angka" in rina.texts()[-2]
+    await rina.send("6171 0545 0190 0001")
+    assert "nomor telepon" in rina.last.text
+
+    await bot.restart()  # the process dies mid-wizard; the user just carries on
+    await rina.share_contact("+62 812-3456-7890")
+    assert "nama media" in rina.last.text
+
+    await rina.send("<b>Warta & Kapuas</b>")
+    assert "jenis media" in rina.last.text
+    assert rina.buttons() == ["Cetak", "Online", "Elektronik"]
+    await rina.press("Online")
+    assert "situs web" in rina.last.text
+    await rina.send("bukan alamat")
+    assert "Alamat tidak valid" in rina.texts()[-2]
+    await rina.send("wartakapuas.id")
+    assert "kartu pers" in rina.last.text
+
+    await rina.upload_document(b"MZ\x90\x00", "kartu.exe", "application/x-msdownload")
+    assert "tidak diterima" in rina.texts()[-2] and "kartu pers" in rina.last.text
+    await rina.upload_document(b"not a pdf at all", "kartu.pdf", "application/pdf")
+    assert "Isi berkas tidak sesuai" in rina.texts()[-2]
+    await rina.upload_photo(PNG)
+    assert "Kartu pers diterima" in rina.texts()[-2]
+    assert "bukti kepemilikan media" in rina.last.text
+
+    await rina.upload_document(PDF, "akta-pendirian.pdf", "application/pdf")
+    summary = rina.last.text
+    assert "Pendaftaran selesai" in summary
+    assert "Rina <b>& Sons" in summary and "<b>Warta & Kapuas</b>" in summary  # shown, not parsed
+    assert "617105******0001" in summary and "+6281234567890" in summary
+    assert "ajukan" in [c["command"] for c in bot.fake.commands(rina.chat_id)]
+
+    async with bot.session() as s:
+        user = await s.scalar(select(User).where(User.telegram_id == rina.id))
+        assert user is not None and user.is_journalist and user.nik == "6171054501900001"
+        outlet = await s.scalar(select(MediaOutlet).where(MediaOutlet.owner_id == user.id))
+        assert outlet is not None
+        assert (outlet.kind, outlet.website) == ("online", "https://wartakapuas.id")
+    docs = await bot.documents()
+    assert [d.kind for d in docs] == ["press_card", "media_proof"]
+    proof = docs[1]
+    assert proof.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert (bot.settings.files_dir / proof.path).read_bytes() == PDF
+    bot.assert_clean()
+
+
+async def test_one_person_registers_once(bot: BotUnderTest) -> None:
+    await bot.seeded_journalist(5101)
+    async with bot.session() as s:
+        taken = await s.scalar(select(User.nik).where(User.telegram_id == 5101))
+    other = bot.fake.user(5102, "Other")
+    await other.send("/start")
+    await other.send("Orang Lain")
+    await other.send(str(taken))
+    assert "sudah terdaftar" in other.texts()[-2]
+    assert "NIK" in other.last.text  # asked again, nothing lost
+    bot.assert_clean()
+
+
+async def test_cancel_and_resume_registration(bot: BotUnderTest) -> None:
+    budi = bot.fake.user(5201, "Budi")
+    await budi.send("/start")
+    await budi.send("Budi Santoso")
+    await budi.send("/start")  # pressing start again mid-wizard asks the same step again
+    assert "NIK" in budi.last.text
+    await budi.send("/batal")
+    assert "Pendaftaran dihentikan" in budi.last.text
+    await budi.send("halo")
+    assert "/start" in budi.last.text
+    bot.assert_clean()
