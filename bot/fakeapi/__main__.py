@@ -1,0 +1,103 @@
+"""Run the fake Bot API server on its own: ``python -m bot.fakeapi --port 8081``.
+
+Point a bot at ``http://127.0.0.1:8081`` (aiogram: ``TelegramAPIServer.from_base``,
+python-telegram-bot: ``base_url=.../bot``) and, with ``--chat``, talk to it from this
+terminal as a simulated user: type text to send it, ``!press LABEL`` to tap an inline
+button, ``!tap LABEL`` for a reply-keyboard button, ``!contact`` to share the contact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+
+from .harness import FakeUser
+from .server import FakeTelegram
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot.fakeapi", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default="123456:TEST-token")
+    parser.add_argument("--username", default="mitramedia_bot")
+    parser.add_argument("--name", default="Mitra Media")
+    parser.add_argument("--no-flood-control", action="store_true")
+    parser.add_argument(
+        "--chat",
+        metavar="USER_ID:NAME",
+        help="chat with the bot from this terminal as the given simulated user",
+    )
+    return parser.parse_args(argv)
+
+
+def _print_new(user: FakeUser, since: int) -> None:
+    for message in user.visible_bot_messages:
+        if message.seq <= since:
+            continue
+        edited = " (edited)" if message.edits else ""
+        print(f"bot #{message.message_id}{edited}: {message.content_text}")
+        if message.document is not None:
+            print(f"   [document {message.document.file_name}, {message.document.size} bytes]")
+        if message.button_labels():
+            print(f"   buttons: {message.button_labels()}")
+
+
+async def _act(user: FakeUser, line: str) -> None:
+    if line.startswith("!press "):
+        answer = await user.press(line.removeprefix("!press ").strip())
+        if answer is not None and answer.text:
+            print(f"   [{'alert' if answer.show_alert else 'toast'}: {answer.text}]")
+    elif line.startswith("!tap "):
+        await user.tap_reply_button(line.removeprefix("!tap ").strip())
+    elif line.strip() == "!contact":
+        await user.share_contact()
+    else:
+        await user.send(line)
+
+
+async def _console(fake: FakeTelegram, spec: str) -> None:
+    user_id, _, name = spec.partition(":")
+    user = fake.user(int(user_id), name or "Tester")
+    loop = asyncio.get_running_loop()
+    print(f"chatting as {user!r}; Ctrl-D to quit")
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        if not line.strip():
+            continue
+        since = user.mark()
+        try:
+            await _act(user, line.rstrip("\n"))
+        except (AssertionError, TimeoutError, ValueError) as err:
+            print(f"   !! {err}")
+        _print_new(user, since)
+
+
+async def _main(args: argparse.Namespace) -> None:
+    fake = FakeTelegram(
+        token=args.token,
+        bot_username=args.username,
+        bot_name=args.name,
+        host=args.host,
+        port=args.port,
+        flood_control=not args.no_flood_control,
+    )
+    async with fake:
+        print(f"fake Telegram Bot API at {fake.base_url} (token {fake.token})", flush=True)
+        if args.chat:
+            await _console(fake, args.chat)
+        else:
+            await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main(_parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
