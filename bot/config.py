@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = 72
     max_upload_mb: int = 10
     sweep_seconds: int = 30
+    # Telegram paces one chat to about a message a second after a short burst.
+    pace_burst: int = 3
+    pace_interval: float = 1.0
     log_level: str = "INFO"
 
     def token(self) -> str:

@@ -153,6 +153,9 @@ async def bot(framework: str, db_url: str, tmp_path: Path) -> AsyncIterator[BotU
         database_url=db_url,
         files_dir=tmp_path / "files",
         sop="sanggau-hubungan-media",
+        # Users here act milliseconds apart; the fake still enforces Telegram's flood control
+        # (a 429 fails assert_clean), so a burst to one chat is caught without real-time waits.
+        pace_interval=0.1,
     )
     clock = ManualClock(MONDAY_9)
     under_test = BotUnderTest(fake, settings, clock, None, None, None)  # type: ignore[arg-type]

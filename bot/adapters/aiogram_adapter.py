@@ -1,0 +1,301 @@
+"""The ChatApp over aiogram 3: translate updates in, execute replies out. No chat logic here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+
+import aiohttp
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    User,
+)
+
+from bot.delivery import (
+    ApiError,
+    Blocked,
+    ChatPacer,
+    Deliverer,
+    InFlight,
+    KeyedLocks,
+    NotModified,
+    RetryAfter,
+    UpdateRunner,
+    is_not_modified,
+)
+from handlers.events import CallbackEvent, Contact, IncomingFile, MessageEvent, Sender
+from handlers.ports import ChatApp
+from handlers.replies import (
+    InlineKeyboard,
+    Markup,
+    RemoveKeyboard,
+    Reply,
+    ReplyKeyboard,
+    SendDocument,
+)
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+AiogramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+# --- incoming: aiogram types -> handlers events ---------------------------------------------
+
+
+def to_sender(user: User) -> Sender:
+    return Sender(user.id, user.first_name, user.last_name, user.username)
+
+
+def to_file(message: Message) -> IncomingFile | None:
+    if message.document is not None:
+        doc = message.document
+        return IncomingFile(
+            doc.file_id, doc.file_unique_id, doc.file_name, doc.mime_type, doc.file_size
+        )
+    if message.photo:
+        # Telegram sends every size it made; the largest is the original quality.
+        best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        # Telegram re-encodes every photo as JPEG, so the type is known.
+        return IncomingFile(
+            best.file_id, best.file_unique_id, None, "image/jpeg", best.file_size, is_photo=True
+        )
+    return None
+
+
+def to_message_event(message: Message) -> MessageEvent | None:
+    if message.from_user is None:
+        return None  # channel posts and the like: nobody to answer
+    contact = None
+    if message.contact is not None:
+        contact = Contact(message.contact.phone_number, message.contact.user_id)
+    return MessageEvent(
+        sender=to_sender(message.from_user),
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        text=message.text,
+        caption=message.caption,
+        file=to_file(message),
+        contact=contact,
+        private=message.chat.type == "private",
+    )
+
+
+def to_callback_event(query: CallbackQuery) -> CallbackEvent | None:
+    if query.message is None or query.data is None:
+        return None  # inline-mode messages and games: not something this bot sends
+    return CallbackEvent(
+        sender=to_sender(query.from_user),
+        chat_id=query.message.chat.id,
+        message_id=query.message.message_id,
+        callback_id=query.id,
+        data=query.data,
+    )
+
+
+# --- outgoing: handlers markup -> aiogram markup --------------------------------------------
+
+
+def to_inline(markup: InlineKeyboard) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=b.text, callback_data=b.callback_data, url=b.url)
+                for b in row
+            ]
+            for row in markup.rows
+        ]
+    )
+
+
+def to_markup(markup: Markup) -> AiogramMarkup:
+    match markup:
+        case InlineKeyboard():
+            return to_inline(markup)
+        case ReplyKeyboard(rows=rows, request_contact=request_contact, one_time=one_time):
+            keyboard = [[KeyboardButton(text=label) for label in row] for row in rows]
+            if request_contact and keyboard and keyboard[0]:
+                keyboard[0][0] = KeyboardButton(text=keyboard[0][0].text, request_contact=True)
+            return ReplyKeyboardMarkup(
+                keyboard=keyboard, one_time_keyboard=one_time, resize_keyboard=True
+            )
+        case RemoveKeyboard():
+            return ReplyKeyboardRemove()
+    return None
+
+
+@contextmanager
+def api_errors(method: str) -> Iterator[None]:
+    """Maps aiogram's exceptions onto the deliverer's vocabulary."""
+    try:
+        yield
+    except TelegramRetryAfter as exc:
+        raise RetryAfter(exc.retry_after) from exc
+    except TelegramForbiddenError as exc:
+        raise Blocked(exc.message) from exc
+    except TelegramBadRequest as exc:
+        if is_not_modified(exc.message):
+            raise NotModified(exc.message) from exc
+        raise ApiError(method, exc.message) from exc
+    except TelegramAPIError as exc:
+        raise ApiError(method, exc.message) from exc
+    except (AiogramError, aiohttp.ClientError, TimeoutError) as exc:
+        raise ApiError(method, f"{type(exc).__name__}: {exc}") from exc
+
+
+class AiogramApi:
+    """The deliverer's ApiPort (and the handlers' FileFetcher) over an aiogram Bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send_message(self, chat_id: int, text: str, markup: Markup) -> int:
+        with api_errors("sendMessage"):
+            sent = await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+        return sent.message_id
+
+    async def edit_message(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboard | None
+    ) -> None:
+        reply_markup = to_inline(markup) if markup is not None else None
+        with api_errors("editMessageText"):
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
+            )
+
+    async def answer_callback(self, callback_id: str, text: str | None, alert: bool) -> None:
+        with api_errors("answerCallbackQuery"):
+            await self.bot.answer_callback_query(callback_id, text=text, show_alert=alert)
+
+    async def send_document(self, doc: SendDocument) -> int:
+        source = doc.telegram_file_id or FSInputFile(doc.path, filename=doc.file_name)
+        if doc.as_photo:
+            with api_errors("sendPhoto"):
+                sent = await self.bot.send_photo(doc.chat_id, source, caption=doc.caption)
+        else:
+            with api_errors("sendDocument"):
+                sent = await self.bot.send_document(doc.chat_id, source, caption=doc.caption)
+        return sent.message_id
+
+    async def set_commands(self, commands: Sequence[tuple[str, str]], chat_id: int | None) -> None:
+        menu = [BotCommand(command=name, description=text) for name, text in commands]
+        scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
+        with api_errors("setMyCommands"):
+            await self.bot.set_my_commands(menu, scope=scope)
+
+    async def download(self, file_id: str) -> bytes:
+        with api_errors("getFile"):
+            buffer = await self.bot.download(file_id)
+        if buffer is None:
+            raise ApiError("getFile", "no content")
+        return buffer.read()
+
+
+class AiogramAdapter:
+    """Long polling with aiogram; one task per update (aiogram's default), in order per user."""
+
+    def __init__(
+        self,
+        token: str,
+        app: ChatApp,
+        *,
+        api_base: str,
+        inflight: InFlight | None = None,
+        polling_timeout: int = 10,
+        pacer: ChatPacer | None = None,
+    ) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self.bot = Bot(
+            token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+        )
+        self.api = AiogramApi(self.bot)
+        self.runner = UpdateRunner(app, self.api, inflight, Deliverer(self.api, app, pacer=pacer))
+        self._polling_timeout = polling_timeout
+        self._in_order = KeyedLocks()  # one user's updates in order, as with the PTB adapter
+        self._dispatcher = Dispatcher(disable_fsm=True)  # state lives in the database, not here
+        self._dispatcher.message.register(self._on_message)
+        self._dispatcher.callback_query.register(self._on_callback)
+        self._dispatcher.startup.register(self._on_polling_started)
+        self._polling_started = asyncio.Event()
+        self._polling: asyncio.Task[None] | None = None
+
+    @property
+    def inflight(self) -> InFlight:
+        return self.runner.inflight
+
+    async def deliver(self, replies: Sequence[Reply]) -> None:
+        """Messages the bot starts itself (reminders, digests), through the same paced path."""
+        with self.inflight.track():
+            await self.runner.deliverer.deliver(replies)
+
+    async def _on_message(self, message: Message) -> None:
+        user_id = message.from_user.id if message.from_user else None
+        with self.inflight.track():
+            async with self._in_order.hold(user_id):
+                await self.runner.run(to_message_event(message))
+
+    async def _on_callback(self, callback_query: CallbackQuery) -> None:
+        with self.inflight.track():
+            async with self._in_order.hold(callback_query.from_user.id):
+                await self.runner.run(to_callback_event(callback_query))
+
+    async def _on_polling_started(self) -> None:
+        self._polling_started.set()
+
+    async def start(self) -> None:
+        await self.bot.me()  # fails fast on a bad token instead of retrying getUpdates forever
+        await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        await self.runner.startup()
+        self._polling = asyncio.create_task(
+            self._dispatcher.start_polling(
+                self.bot,
+                polling_timeout=self._polling_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                handle_signals=False,  # the runtime owns signals
+                close_bot_session=False,  # closed in stop(), after handlers have finished
+            ),
+            name="aiogram-polling",
+        )
+
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        if self._polling is not None and not self._polling.done():
+            # stop_polling() refuses to run before polling has begun: wait for that first.
+            started = asyncio.ensure_future(self._polling_started.wait())
+            await asyncio.wait({started, self._polling}, return_when=asyncio.FIRST_COMPLETED)
+            started.cancel()
+            with suppress(asyncio.CancelledError):
+                await started
+            if not self._polling.done():
+                await self._dispatcher.stop_polling()
+        if self._polling is not None:
+            await asyncio.wait({self._polling})  # never raises; the outcome is read below
+            if not self._polling.cancelled() and self._polling.exception() is not None:
+                log.error("aiogram polling ended with an error", exc_info=self._polling.exception())
+        # Updates already received still get their replies before the session closes.
+        if not await self.inflight.wait_idle(drain_timeout):
+            log.warning("stopping with %d updates still in flight", self.inflight.count)
+        await asyncio.sleep(0)  # let aiogram's per-update tasks return after our handler did
+        await self.bot.session.close()

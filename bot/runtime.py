@@ -1,0 +1,153 @@
+"""Running the bot: pick the framework, keep the token out of the logs, poll until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from typing import Protocol
+
+from bot.config import Settings
+from bot.delivery import ChatPacer, InFlight
+from handlers.replies import Reply
+from handlers.ports import ChatApp
+
+log = logging.getLogger(__name__)
+
+# httpx logs every request URL — which contains the bot token — at INFO; the others log each
+# update or request body at INFO/DEBUG (noise, and users' messages have no place in logs).
+CHATTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "aiogram.event",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.BaseRequest",
+    "telegram.HTTPXRequest",
+)
+MASK = "<BOT_TOKEN>"
+
+
+class BotAdapter(Protocol):
+    @property
+    def inflight(self) -> InFlight: ...
+
+    async def deliver(self, replies: Sequence[Reply]) -> None:
+        """Sends replies the bot starts itself (reminders, digests), paced like the others."""
+        ...
+
+    async def start(self) -> None:
+        """Deletes any webhook, sends the app's startup replies, then begins long polling."""
+        ...
+
+    async def stop(self) -> None:
+        """Stops polling, lets updates already received finish, closes the HTTP session."""
+        ...
+
+
+class TokenMaskFilter(logging.Filter):
+    """Replaces bot tokens in log records; sits on handlers, so it sees every library's records."""
+
+    def __init__(self) -> None:
+        super().__init__("token-mask")
+        self.tokens: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.tokens:
+            return True
+        message = record.getMessage()
+        masked = self._mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Exceptions from HTTP clients may carry the request URL; format them once, masked.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._mask(record.exc_text)
+        return True
+
+    def _mask(self, text: str) -> str:
+        for token in self.tokens:
+            text = text.replace(token, MASK)
+        return text
+
+
+TOKEN_FILTER = TokenMaskFilter()
+
+
+def protect_token(token: str) -> None:
+    """Quiets the URL-logging libraries and masks `token` on every root handler (idempotent)."""
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    TOKEN_FILTER.tokens.add(token)
+    for handler in logging.getLogger().handlers:
+        if TOKEN_FILTER not in handler.filters:
+            handler.addFilter(TOKEN_FILTER)
+
+
+def build_adapter(
+    settings: Settings,
+    app: ChatApp,
+    inflight: InFlight | None = None,
+    *,
+    polling_timeout: int = 10,
+) -> BotAdapter:
+    """The adapter for `settings.bot_framework`; only that framework gets imported."""
+    token = settings.token()
+    protect_token(token)
+    inflight = inflight or InFlight()
+    base = settings.telegram_api_base
+    pacer = ChatPacer(burst=settings.pace_burst, interval=settings.pace_interval)
+    if settings.bot_framework == "ptb":
+        from bot.adapters.ptb_adapter import PtbAdapter
+
+        return PtbAdapter(
+            token,
+            app,
+            api_base=base,
+            inflight=inflight,
+            polling_timeout=polling_timeout,
+            pacer=pacer,
+        )
+    from bot.adapters.aiogram_adapter import AiogramAdapter
+
+    return AiogramAdapter(
+        token, app, api_base=base, inflight=inflight, polling_timeout=polling_timeout, pacer=pacer
+    )
+
+
+async def run_polling(
+    settings: Settings,
+    app: ChatApp,
+    *,
+    inflight: InFlight | None = None,
+    stop_event: asyncio.Event | None = None,
+) -> None:
+    """Polls until `stop_event` is set — or, without one, until SIGINT/SIGTERM."""
+    adapter = build_adapter(settings, app, inflight)
+    own_signals = stop_event is None
+    stop = stop_event or asyncio.Event()
+    if own_signals:
+        _on_signals(stop.set)
+    try:
+        await adapter.start()
+        log.info("bot running (%s)", settings.bot_framework)
+        await stop.wait()
+    finally:
+        await adapter.stop()
+        if own_signals:
+            _on_signals(None)
+        log.info("bot stopped")
+
+
+def _on_signals(callback: Callable[[], object] | None) -> None:
+    """Installs `callback` for SIGINT/SIGTERM, or removes ours when it is None."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):  # not on Windows / not main thread
+            if callback is None:
+                loop.remove_signal_handler(sig)
+            else:
+                loop.add_signal_handler(sig, callback)
