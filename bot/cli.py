@@ -86,7 +86,9 @@ def invite(
     officials = {k: r for k, r in spec.roles.items() if not r.applicant}
     if role not in officials:
         known = ", ".join(f"{k} ({r.name})" for k, r in officials.items())
-        typer.echo(f"Peran '{role}' tidak dikenal pada SOP {spec.id}. Peran yang ada: {known}", err=True)
+        typer.echo(
+            f"Peran '{role}' tidak dikenal pada SOP {spec.id}. Peran yang ada: {known}", err=True
+        )
         raise typer.Exit(1)
     code, expires = asyncio.run(_make_invite(settings, role, name))
     bot_name = username or asyncio.run(_bot_username(settings)) or "<username_bot>"
@@ -119,7 +121,10 @@ async def _bot_username(settings: Settings) -> str | None:
 
     url = f"{settings.telegram_api_base}/bot{settings.token()}/getMe"
     try:
-        async with aiohttp.ClientSession() as http, http.get(url, timeout=aiohttp.ClientTimeout(10)) as r:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(url, timeout=aiohttp.ClientTimeout(10)) as r,
+        ):
             data = await r.json()
             return str(data["result"]["username"]) if data.get("ok") else None
     except Exception:  # the link is still useful with a placeholder

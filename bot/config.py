@@ -1,4 +1,4 @@
-"""Configuration from the environment / .env (pydantic-settings); loaded once at start, passed down."""
+"""Configuration from the environment / .env (pydantic-settings), loaded once and passed down."""
 
 from __future__ import annotations
 

@@ -30,8 +30,14 @@ from workflow.spec import ActionKind, SopSpec
 DEMO_TOKEN = "4242424242:DEMO-fake-token"
 PDF = b"%PDF-1.4\n% Mitra Media demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OFFICIAL_NAMES = [
-    "Budi Santoso", "Sari Lestari", "Agus Salim", "Dewi Kartika", "Hendra Wijaya",
-    "Lina Marlina", "Tono Sugiarto", "Wati Rahayu",
+    "Budi Santoso",
+    "Sari Lestari",
+    "Agus Salim",
+    "Dewi Kartika",
+    "Hendra Wijaya",
+    "Lina Marlina",
+    "Tono Sugiarto",
+    "Wati Rahayu",
 ]
 
 
@@ -139,7 +145,9 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
             f"Basis data: {settings.database_url}\n{summary}"
         )
         if refused:
-            raise RuntimeError(f"the fake server refused: {[(r.method, r.description) for r in refused]}")
+            raise RuntimeError(
+                f"the fake server refused: {[(r.method, r.description) for r in refused]}"
+            )
         return header + demo.transcript()
     finally:
         await adapter.stop()

@@ -11,8 +11,8 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.delivery import ChatPacer, InFlight
-from handlers.replies import Reply
 from handlers.ports import ChatApp
+from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
 

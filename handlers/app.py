@@ -39,8 +39,11 @@ class MitraApp:
         async with transaction(self.sessions) as session:
             session.add(
                 TaskPrompt(
-                    task_id=ref.task_id, user_id=ref.user_id, chat_id=chat_id,
-                    message_id=message_id, sent_at=self.clock.now().astimezone(UTC),
+                    task_id=ref.task_id,
+                    user_id=ref.user_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    sent_at=self.clock.now().astimezone(UTC),
                 )
             )
 
@@ -184,7 +187,10 @@ async def cmd_help(ctx: Ctx, _arg: str) -> None:
     if user is not None and user.is_journalist:
         ctx.say("menu_journalist")
     if user is not None and user.role_keys:
-        ctx.say("menu_official", roles=", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys)))
+        ctx.say(
+            "menu_official",
+            roles=", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys)),
+        )
     if user is None or not (user.is_journalist or user.role_keys):
         ctx.say("help_guest")
 

@@ -64,7 +64,9 @@ class Ctx:
 
     async def set_state(self, name: str, **data: object) -> None:
         self.state = State(name, dict(data))
-        await conversation.save(self.session, self.sender.telegram_id, name, self.state.data, self.now)
+        await conversation.save(
+            self.session, self.sender.telegram_id, name, self.state.data, self.now
+        )
 
     async def clear_state(self) -> None:
         self.state = State()

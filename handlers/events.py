@@ -1,4 +1,4 @@
-"""What arrives from Telegram, as plain data (the adapters build these from their framework's types)."""
+"""What arrives from Telegram, as plain data (the adapters build it from their own types)."""
 
 from __future__ import annotations
 

@@ -149,7 +149,11 @@ async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
     return view
 
 
-HISTORY_WORDS = {"submit": "permohonan diajukan", "resubmit": "perbaikan dikirim", "news": "berita dikirim"}
+HISTORY_WORDS = {
+    "submit": "permohonan diajukan",
+    "resubmit": "perbaikan dikirim",
+    "news": "berita dikirim",
+}
 
 
 async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -192,8 +196,12 @@ async def revision_file(ctx: Ctx, event: MessageEvent, case_id: int) -> None:
         ctx.say("invalid", message=error.message)
         return
     ctx.say(
-        "revision_file", name=document.file_name, case_id=case_id,
-        markup=InlineKeyboard(((Button("🔁 Kirim ulang", Callback(Op.resubmit, case_id).pack()),),)),
+        "revision_file",
+        name=document.file_name,
+        case_id=case_id,
+        markup=InlineKeyboard(
+            ((Button("🔁 Kirim ulang", Callback(Op.resubmit, case_id).pack()),),)
+        ),
     )
 
 
@@ -221,8 +229,10 @@ async def start_news(ctx: Ctx, case_id: int | None = None) -> None:
 
 
 async def _publishing_case(ctx: Ctx, user: User, case_id: int | None) -> Case | None:
-    query = select(Case).join(Task, Task.case_id == Case.id).where(
-        Case.applicant_id == user.id, Task.status == engine.OPEN
+    query = (
+        select(Case)
+        .join(Task, Task.case_id == Case.id)
+        .where(Case.applicant_id == user.id, Task.status == engine.OPEN)
     )
     if case_id is not None:
         case = await ctx.session.get(Case, case_id)
@@ -234,7 +244,11 @@ async def _publishing_case(ctx: Ctx, user: User, case_id: int | None) -> Case | 
     for case in candidates:
         task = await engine.open_task_of_case(ctx.session, case.id)
         spec = await spec_of(ctx.session, case.sop_version_id)
-        if task is not None and task.status == engine.OPEN and spec.step(task.step_number).starts_period:
+        if (
+            task is not None
+            and task.status == engine.OPEN
+            and spec.step(task.step_number).starts_period
+        ):
             return case
     return None
 
@@ -285,7 +299,10 @@ async def save_news(ctx: Ctx, screenshot_id: int | None) -> None:
     spec = await spec_of(ctx.session, case.sop_version_id)
     count = await engine.news_count(ctx.session, case.id, case.period)
     ctx.say(
-        "news_saved", title=item.title, published=item.published_on, count=count,
+        "news_saved",
+        title=item.title,
+        published=item.published_on,
+        count=count,
         target=spec.agreement.news_per_period,
     )
     task = await engine.open_task_of_case(ctx.session, case.id)

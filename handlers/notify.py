@@ -1,4 +1,4 @@
-"""After an engine transition: edit the handled prompts, prompt the next holders, tell the applicant."""
+"""After a transition: edit the handled prompts, prompt the next holders, tell the applicant."""
 
 from __future__ import annotations
 
@@ -31,7 +31,11 @@ async def after(session: AsyncSession, archive: Archive, result: Transition) -> 
     out += await _tell_applicant(session, archive, spec, case, actor, result)
     if result.resumed_task is not None:
         out += await prompt_messages(
-            session, spec, case, result.resumed_task, headline="🔁 <b>Perbaikan dari pemohon diterima</b>"
+            session,
+            spec,
+            case,
+            result.resumed_task,
+            headline="🔁 <b>Perbaikan dari pemohon diterima</b>",
         )
     for task in result.new_tasks:
         if task.kind == "step":
@@ -88,8 +92,13 @@ async def _tell_applicant(
             SendMessage(
                 chat,
                 render(
-                    "receipt", tz=tz, case=case, outlet_name=outlet.name if outlet else "-",
-                    actor=who, role=role, at=result.event.at,
+                    "receipt",
+                    tz=tz,
+                    case=case,
+                    outlet_name=outlet.name if outlet else "-",
+                    actor=who,
+                    role=role,
+                    at=result.event.at,
                 ),
             )
         )
@@ -102,10 +111,17 @@ async def _tell_applicant(
             SendMessage(
                 chat,
                 render(
-                    "returned", tz=tz, case=case, actor=who, role=role,
-                    reason=result.event.note or "-", due=revision.due_at,
+                    "returned",
+                    tz=tz,
+                    case=case,
+                    actor=who,
+                    role=role,
+                    reason=result.event.note or "-",
+                    due=revision.due_at,
                 ),
-                InlineKeyboard(((Button("🔁 Kirim ulang", Callback(Op.resubmit, case.id).pack()),),)),
+                InlineKeyboard(
+                    ((Button("🔁 Kirim ulang", Callback(Op.resubmit, case.id).pack()),),)
+                ),
             )
         )
     elif result.case_closed and case.outcome == "rejected":
@@ -149,7 +165,10 @@ async def _agreement_messages(
     for doc in files:
         out.append(
             SendDocument(
-                chat, doc.file_name, str(archive.path_of(doc)), doc.mime_type,
+                chat,
+                doc.file_name,
+                str(archive.path_of(doc)),
+                doc.mime_type,
                 caption=f"MoU/PKS {agreement.number}"[:1024],
             )
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import notify
 from handlers.callbacks import Callback, Op
@@ -16,7 +18,7 @@ from handlers.render import render
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
 from storage.models import Case, Invite, Task, UserRole
 from workflow import engine
-from workflow.errors import KelengkapanMissing, NotAllowed, NotFound, WorkflowError
+from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
 from workflow.registry import calendar_of, spec_of
 from workflow.spec import SopSpec
 from workflow.timefmt import format_span
@@ -48,9 +50,7 @@ async def accept_invite(ctx: Ctx, code: str) -> None:
     await ctx.session.flush()
     await ctx.clear_state()
     spec = ctx.deps.spec
-    ctx.say(
-        "invite_ok", name=user.name, role=spec.role_name(invite.role), office=spec.office.name
-    )
+    ctx.say("invite_ok", name=user.name, role=spec.role_name(invite.role), office=spec.office.name)
     ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist))
 
 
@@ -100,13 +100,20 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
         await ctx.set_state("reason", task_id=task.id, action=action.name)
         ctx.answer()
         ctx.say(
-            "ask_reason", label=action.label, case=case, what=what,
+            "ask_reason",
+            label=action.label,
+            case=case,
+            what=what,
             markup=InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),)),
         )
         return
     try:
         result = await engine.act(
-            ctx.session, task_id=task_id, actor=actor, action=action_name, now=ctx.now,
+            ctx.session,
+            task_id=task_id,
+            actor=actor,
+            action=action_name,
+            now=ctx.now,
             confirm_checklist=confirm,
         )
     except KelengkapanMissing as missing:
@@ -114,7 +121,11 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
             raise
         text = await prompt_text(ctx.session, spec, case, task, warning=missing.message)
         ctx.answer("Periksa kelengkapan dulu.")
-        ctx.send(EditMessage(ctx.chat_id, message_id, text, confirm_keyboard(task, action.name, action.label)))
+        ctx.send(
+            EditMessage(
+                ctx.chat_id, message_id, text, confirm_keyboard(task, action.name, action.label)
+            )
+        )
         return
     ctx.answer(render("done_ok", label=action.label if action else action_name))
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
@@ -127,7 +138,12 @@ async def take_reason(ctx: Ctx, text: str) -> None:
     if ctx.user is None:
         raise NotAllowed("Anda belum terdaftar.")
     result = await engine.act(
-        ctx.session, task_id=task_id, actor=ctx.user, action=action, note=text, now=ctx.now,
+        ctx.session,
+        task_id=task_id,
+        actor=ctx.user,
+        action=action,
+        note=text,
+        now=ctx.now,
         confirm_checklist=True,
     )
     label = result.action.label if result.action else action
@@ -138,7 +154,9 @@ async def take_reason(ctx: Ctx, text: str) -> None:
 async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
     if ctx.user is None:
         raise NotAllowed("Anda belum terdaftar.")
-    task = await engine.toggle_check(ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now)
+    task = await engine.toggle_check(
+        ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now
+    )
     await _redraw(ctx, task.id, message_id, answer="Kelengkapan diperbarui.")
 
 
@@ -215,7 +233,9 @@ async def take_note(ctx: Ctx, text: str) -> None:
     await ctx.clear_state()
     if ctx.user is None:
         raise NotAllowed("Anda belum terdaftar.")
-    event = await engine.add_note(ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now)
+    event = await engine.add_note(
+        ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now
+    )
     ctx.say("note_saved", case_id=event.case_id)
 
 
@@ -227,9 +247,11 @@ async def list_tasks(ctx: Ctx) -> None:
     if user is None or not user.role_keys:
         ctx.say("refused", message="Perintah ini untuk petugas dinas.")
         return
-    rows = []
+    rows: list[dict[str, Any]] = []
     tasks = await ctx.session.scalars(
-        select(Task).where(Task.status == engine.OPEN, Task.role.in_(user.role_keys), Task.kind == "step")
+        select(Task).where(
+            Task.status == engine.OPEN, Task.role.in_(user.role_keys), Task.kind == "step"
+        )
     )
     for task in tasks:
         case = await ctx.session.get(Case, task.case_id)
@@ -251,7 +273,12 @@ async def list_tasks(ctx: Ctx) -> None:
         )
     rows.sort(key=lambda r: r["sort"])
     buttons = tuple(
-        (Button(f"Buka #{r['case_id']} · langkah {r['step']}", Callback(Op.back, int(r["task_id"]), "new").pack()),)
+        (
+            Button(
+                f"Buka #{r['case_id']} · langkah {r['step']}",
+                Callback(Op.back, int(r["task_id"]), "new").pack(),
+            ),
+        )
         for r in rows[:10]
     )
     ctx.say("tasks", rows=rows, markup=InlineKeyboard(buttons) if buttons else None)
@@ -271,14 +298,17 @@ async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
             ctx.send(message)
 
 
-async def create_invite(ctx_session, role: str, name: str, now, ttl_hours: int) -> Invite:  # type: ignore[no-untyped-def]
+async def create_invite(
+    session: AsyncSession, role: str, name: str, now: datetime, ttl_hours: int
+) -> Invite:
+    """A one-time, expiring invite: the only way an official account comes to exist."""
     invite = Invite(
-        code=new_invite_code(), role=role, name=name, created_at=now,
+        code=new_invite_code(),
+        role=role,
+        name=name,
+        created_at=now,
         expires_at=now + timedelta(hours=ttl_hours),
     )
-    ctx_session.add(invite)
-    await ctx_session.flush()
+    session.add(invite)
+    await session.flush()
     return invite
-
-
-__all__ = ["WorkflowError"]

@@ -97,7 +97,7 @@ def news_title(text: str) -> str:
 
 
 def published_date(text: str, today: date) -> date:
-    """'hari ini', 'kemarin', 24-11-2026, 24/11/2026, 2026-11-24; not in the future, not > 1 year."""
+    """'hari ini', 'kemarin', 24-11-2026, 24/11/2026, 2026-11-24; not future, not > 1 year."""
     value = text.strip().lower()
     if value in {"hari ini", "hariini", "today"}:
         return today

@@ -114,7 +114,11 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
 def confirm_keyboard(task: Task, action_name: str, label: str) -> InlineKeyboard:
     return InlineKeyboard(
         (
-            (Button(f"✅ Semua lengkap — {short(label, 24)}", _cb(Op.confirm, task.id, action_name)),),
+            (
+                Button(
+                    f"✅ Semua lengkap — {short(label, 24)}", _cb(Op.confirm, task.id, action_name)
+                ),
+            ),
             (Button("↩️ Kembali", _cb(Op.back, task.id)),),
         )
     )

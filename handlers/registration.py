@@ -43,7 +43,9 @@ async def ask(ctx: Ctx, step: str) -> None:
             Button(label, Callback(Op.kind, 0, key).pack())
             for key, label in parsing.MEDIA_KINDS.items()
         )
-        ctx.say("ask_kind", outlet=ctx.state.data.get("outlet", ""), markup=InlineKeyboard((buttons,)))
+        ctx.say(
+            "ask_kind", outlet=ctx.state.data.get("outlet", ""), markup=InlineKeyboard((buttons,))
+        )
     elif step == "website":
         ctx.say("ask_website")
     elif step == "press_card":
@@ -114,7 +116,9 @@ async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
 async def _take_file(ctx: Ctx, user: User, step: str, event: MessageEvent) -> None:
     document = await receive(ctx, event, step, step)
     label = "Kartu pers" if step == "press_card" else "Bukti kepemilikan media"
-    ctx.say("file_saved", label=label, name=document.file_name, size=parsing.human_size(document.size))
+    ctx.say(
+        "file_saved", label=label, name=document.file_name, size=parsing.human_size(document.size)
+    )
     if step == "press_card":
         await _advance(ctx, "media_proof")
     else:

@@ -1,4 +1,4 @@
-"""What the bot says back, as data: the adapters (and later the outbox) turn these into API calls."""
+"""What the bot says back, as data: the adapters (later the outbox) turn these into API calls."""
 
 from __future__ import annotations
 

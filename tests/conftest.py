@@ -1,4 +1,4 @@
-"""Database fixtures: every DB test runs on SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set."""
+"""DB fixtures: every DB test runs on SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 

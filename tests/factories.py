@@ -42,7 +42,11 @@ async def make_journalist(
     session.add(user)
     await session.flush()
     outlet = MediaOutlet(
-        owner_id=user.id, name="Warta Kapuas", kind="online", website="https://wk.id", created_at=now
+        owner_id=user.id,
+        name="Warta Kapuas",
+        kind="online",
+        website="https://wk.id",
+        created_at=now,
     )
     session.add(outlet)
     if with_documents:
@@ -63,9 +67,7 @@ async def make_journalist(
     return user, outlet
 
 
-async def make_officials(
-    session: AsyncSession, spec: SopSpec, now: datetime
-) -> dict[str, User]:
+async def make_officials(session: AsyncSession, spec: SopSpec, now: datetime) -> dict[str, User]:
     return {
         key: await make_user(session, f"Pejabat {key}", now, (key,))
         for key, role in spec.roles.items()

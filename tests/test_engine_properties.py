@@ -28,7 +28,9 @@ ACTION_NAMES = sorted({a.name for s in SPECS.values() for st_ in s.steps for a i
 
 ops = st.lists(
     st.tuples(
-        st.integers(min_value=0, max_value=20),  # who: index into everyone (officials, journalist, outsider)
+        st.integers(
+            min_value=0, max_value=20
+        ),  # who: index into everyone (officials, journalist, outsider)
         st.sampled_from([*ACTION_NAMES, "resubmit", "bogus"]),
         st.sampled_from([None, "", "Alasan jelas"]),
         st.booleans(),  # confirm the checklist
@@ -82,7 +84,11 @@ async def _run(sop_id: str, sequence: list) -> None:
         outsider = await make_user(s, "Orang lain", START)
         case_id = (
             await engine.submit_case(
-                s, version=version, applicant=journalist, outlet_id=outlet.id, subject="x",
+                s,
+                version=version,
+                applicant=journalist,
+                outlet_id=outlet.id,
+                subject="x",
                 now=START,
             )
         ).case.id
@@ -102,8 +108,13 @@ async def _run(sop_id: str, sequence: list) -> None:
                     await engine.resubmit(s, case_id=case_id, actor=user, now=clock.now())
                 else:
                     result = await engine.act(
-                        s, task_id=task_id, actor=user, action=action, note=note,
-                        confirm_checklist=confirm, now=clock.now(),
+                        s,
+                        task_id=task_id,
+                        actor=user,
+                        action=action,
+                        note=note,
+                        confirm_checklist=confirm,
+                        now=clock.now(),
                     )
                     task = await s.get(Task, task_id)
                     role = task.role
@@ -128,7 +139,6 @@ def test_any_sequence_of_presses_keeps_the_case_consistent(sop_id: str, sequence
     asyncio.run(_run(sop_id, sequence))
 
 
-
 @settings(max_examples=25, deadline=None)
 @given(sop_id=st.sampled_from(sorted(SPECS)), data=st.data())
 def test_walking_forward_with_the_right_people_always_ends(sop_id: str, data) -> None:
@@ -146,8 +156,12 @@ def test_walking_forward_with_the_right_people_always_ends(sop_id: str, data) ->
             journalist, outlet = await make_journalist(s, START)
             case_id = (
                 await engine.submit_case(
-                    s, version=version, applicant=journalist, outlet_id=outlet.id,
-                    subject="x", now=START,
+                    s,
+                    version=version,
+                    applicant=journalist,
+                    outlet_id=outlet.id,
+                    subject="x",
+                    now=START,
                 )
             ).case.id
         for _ in range(100):
@@ -161,12 +175,22 @@ def test_walking_forward_with_the_right_people_always_ends(sop_id: str, data) ->
                 actor = journalist if task.role == spec.applicant_role else officials[task.role]
                 if step.starts_period:
                     await engine.add_news(
-                        s, case_id=case_id, actor=await s.merge(journalist), title="Berita",
-                        url="https://x.id/a", published_on=START.date(), now=clock.now(),
+                        s,
+                        case_id=case_id,
+                        actor=await s.merge(journalist),
+                        title="Berita",
+                        url="https://x.id/a",
+                        published_on=START.date(),
+                        now=clock.now(),
                     )
                 await engine.act(
-                    s, task_id=task.id, actor=await s.merge(actor), action=action.name,
-                    note="Catatan", confirm_checklist=True, now=clock.advance(minutes=5),
+                    s,
+                    task_id=task.id,
+                    actor=await s.merge(actor),
+                    action=action.name,
+                    note="Catatan",
+                    confirm_checklist=True,
+                    now=clock.advance(minutes=5),
                 )
         async with sessions() as s:
             case = await s.get(Case, case_id)

@@ -1,4 +1,4 @@
-"""Injected time: the engine, the scheduler and tests read 'now' from a Clock, never datetime.now()."""
+"""Injected time: the engine, the scheduler and tests read 'now' from a Clock, never the OS."""
 
 from __future__ import annotations
 

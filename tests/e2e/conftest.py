@@ -69,7 +69,9 @@ class BotUnderTest:
             self.settings, clock=self.clock, bot_username=self.fake.bot_username
         )
         self.inflight = InFlight()
-        self.adapter = build_adapter(self.settings, self.product.app, self.inflight, polling_timeout=1)
+        self.adapter = build_adapter(
+            self.settings, self.product.app, self.inflight, polling_timeout=1
+        )
         self.fake.idle_probe = lambda: self.inflight.idle
         await self.adapter.start()
         await self.fake.settle()
@@ -97,17 +99,36 @@ class BotUnderTest:
         now = self.clock.now()
         async with self.session() as s, s.begin():
             user = User(
-                telegram_id=user_id, name=name, nik=f"{6101010101900000 + user_id}"[:16],
-                phone="+6281234567890", is_journalist=True, registered_at=now, created_at=now,
+                telegram_id=user_id,
+                name=name,
+                nik=f"{6101010101900000 + user_id}"[:16],
+                phone="+6281234567890",
+                is_journalist=True,
+                registered_at=now,
+                created_at=now,
             )
             s.add(user)
             await s.flush()
-            s.add(MediaOutlet(owner_id=user.id, name="Warta Kapuas", kind="online",
-                              website="https://wartakapuas.id", created_at=now))
+            s.add(
+                MediaOutlet(
+                    owner_id=user.id,
+                    name="Warta Kapuas",
+                    kind="online",
+                    website="https://wartakapuas.id",
+                    created_at=now,
+                )
+            )
             for kind, content in (("press_card", PDF), ("media_proof", PDF)):
                 archive = self.product.app.deps.archive
-                await archive.add(s, owner_id=user.id, kind=kind, content=content,
-                                  file_name=f"{kind}.pdf", mime_type="application/pdf", now=now)
+                await archive.add(
+                    s,
+                    owner_id=user.id,
+                    kind=kind,
+                    content=content,
+                    file_name=f"{kind}.pdf",
+                    mime_type="application/pdf",
+                    now=now,
+                )
         person = self.fake.user(user_id, name.split()[0])
         await person.send("/start")
         return person

@@ -79,9 +79,7 @@ async def test_return_then_resubmit_resumes_with_the_same_official(bot: BotUnder
     await approve(admin, "Terima")
     assert "Tanda terima" in rina.last.text
     async with bot.session() as s:
-        resubmits = await s.scalar(
-            select(func.count()).where(AuditEvent.action == "resubmit")
-        )
+        resubmits = await s.scalar(select(func.count()).where(AuditEvent.action == "resubmit"))
         assert resubmits == 1
     bot.assert_clean()
 

@@ -75,7 +75,9 @@ async def test_full_sanggau_case_to_payment_confirmation(bot: BotUnderTest) -> N
     assert (case.status, case.outcome, case.period) == ("closed", "completed", 3)
     async with bot.session() as s:
         assert await s.scalar(select(func.count(NewsItem.id))) == 3
-        paid = await s.scalar(select(func.count(Payment.id)).where(Payment.confirmed_at.is_not(None)))
+        paid = await s.scalar(
+            select(func.count(Payment.id)).where(Payment.confirmed_at.is_not(None))
+        )
         assert paid == 3
         actions = list(await s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
         assert actions[:3] == ["submit", "submit", "receive"] or actions[0] == "submit"
