@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -57,7 +57,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class User(Base):
@@ -167,7 +171,7 @@ class Case(Base):
 
 
 class Task(Base):
-    """One step instance, assigned to a role; a revision task is the applicant's turn after a return."""
+    """One step instance for a role; a revision task is the applicant's turn after a return."""
 
     __tablename__ = "task"
     __table_args__ = (Index("ix_task_open_role", "status", "role"),)
@@ -190,16 +194,13 @@ class Task(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     action: Mapped[str | None] = mapped_column(String(32))
-    # SLA bookkeeping (the scheduler's claims): which notices went out, so none is sent twice
-    warned_at: Mapped[datetime | None]
-    overdue_at: Mapped[datetime | None]
-    escalated_at: Mapped[datetime | None]
-    reminded_at: Mapped[datetime | None]
-    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the SLA window starts: created_at, moved later by any time spent waiting on the
+    # applicant, so [sla_start_at, due_at] is always the step's own standard.
+    sla_start_at: Mapped[datetime | None]
 
 
 class TaskPrompt(Base):
-    """A task prompt message in someone's chat, kept so it can be edited once the task is handled."""
+    """A task prompt in someone's chat, kept so it can be edited once the task is handled."""
 
     __tablename__ = "task_prompt"
     __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
@@ -284,6 +285,21 @@ class Counter(Base):
     scope: Mapped[str] = mapped_column(String(100))
     year: Mapped[int]
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notice(Base):
+    """A reminder, escalation or digest claimed for sending: the unique key makes it once only,
+    also when several bot processes sweep the same database at the same moment."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Conversation(Base):

@@ -130,7 +130,11 @@ async def act(
     task.assignee_id = task.assignee_id or actor.id
     numbers = await _apply_effects(session, spec, case, chosen, actor, now)
     event = _event(session, case, task, actor, task.role, chosen.name, now, text)
-    event.data = {"kind": chosen.kind.value, "effects": [e.value for e in chosen.effects], **numbers}
+    event.data = {
+        "kind": chosen.kind.value,
+        "effects": [e.value for e in chosen.effects],
+        **numbers,
+    }
     result = Transition(case=case, spec=spec, event=event, closed_task=task, action=chosen)
     result.numbers = numbers
     if chosen.kind == ActionKind.reject:
@@ -168,6 +172,11 @@ async def resubmit(
     calendar = calendar_of(spec)
     paused = calendar.elapsed(parent.paused_at, now, parent.clock)  # type: ignore[arg-type]
     parent.due_at = calendar.extend(parent.due_at, paused, parent.clock)  # type: ignore[arg-type]
+    parent.sla_start_at = calendar.extend(
+        parent.sla_start_at or parent.created_at,
+        paused,
+        parent.clock,  # type: ignore[arg-type]
+    )
     parent.paused_seconds += int((now - parent.paused_at).total_seconds())
     parent.paused_at, parent.status = None, OPEN
     case.status = OPEN
@@ -390,6 +399,7 @@ async def _return_to_applicant(
         status=OPEN,
         checklist={},
         created_at=now,
+        sla_start_at=now,
         due_at=calendar_of(spec).add(now, spec.revision_time, "calendar"),
         clock="calendar",
         parent_task_id=task.id,
@@ -418,6 +428,7 @@ async def _open_task(
         status=OPEN,
         checklist={},
         created_at=now,
+        sla_start_at=now,
         due_at=calendar_of(spec).add(now, step.time, step.clock),
         clock=step.clock,
     )

@@ -185,6 +185,7 @@ class SopSpec(Frozen):
     agreement: Agreement = Agreement()
     sla: SlaPolicy = SlaPolicy()
     revision_time: DurationField = Duration(days=3)  # how long the applicant has to revise
+    digest_roles: tuple[str, ...] = ("kadis", "kabid")  # who gets the morning digest
     start: int
     steps: tuple[Step, ...] = Field(min_length=1)
 
