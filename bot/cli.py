@@ -43,7 +43,7 @@ def run() -> None:
     async def main() -> None:
         product = await build_product(settings)
         try:
-            await run_polling(settings, product.app)
+            await run_polling(settings, product.app, with_scheduler=product)
         finally:
             await product.close()
 

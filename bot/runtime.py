@@ -7,12 +7,15 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
 from bot.delivery import ChatPacer, InFlight
 from handlers.ports import ChatApp
 from handlers.replies import Reply
+
+if TYPE_CHECKING:
+    from bot.factory import Product
 
 log = logging.getLogger(__name__)
 
@@ -124,18 +127,35 @@ async def run_polling(
     *,
     inflight: InFlight | None = None,
     stop_event: asyncio.Event | None = None,
+    with_scheduler: Product | None = None,
 ) -> None:
-    """Polls until `stop_event` is set — or, without one, until SIGINT/SIGTERM."""
+    """Polls until `stop_event` is set — or, without one, until SIGINT/SIGTERM. With a product,
+    the SLA sweep runs on a timer in the same process and delivers through the adapter."""
     adapter = build_adapter(settings, app, inflight)
+    scheduler = None
+    if with_scheduler is not None:
+        from bot.scheduler import SlaScheduler
+
+        scheduler = SlaScheduler(
+            with_scheduler.sessions,
+            with_scheduler.clock,
+            with_scheduler.app.deps.spec,
+            adapter.deliver,
+            settings.sweep_seconds,
+        )
     own_signals = stop_event is None
     stop = stop_event or asyncio.Event()
     if own_signals:
         _on_signals(stop.set)
     try:
         await adapter.start()
+        if scheduler is not None:
+            scheduler.start()
         log.info("bot running (%s)", settings.bot_framework)
         await stop.wait()
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         await adapter.stop()
         if own_signals:
             _on_signals(None)

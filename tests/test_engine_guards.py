@@ -54,16 +54,24 @@ async def _refused(sessions, exc_type, **kwargs) -> str:
 
 async def test_wrong_role_is_refused(sessions, office):
     message = await _refused(
-        sessions, NotAllowed, task_id=office["task_id"], actor=office["who"]["kadis"],
-        action="receive", confirm_checklist=True,
+        sessions,
+        NotAllowed,
+        task_id=office["task_id"],
+        actor=office["who"]["kadis"],
+        action="receive",
+        confirm_checklist=True,
     )
     assert "Petugas Admin" in message and "tidak memegang peran" in message
 
 
 async def test_journalist_cannot_act_as_official(sessions, office):
     await _refused(
-        sessions, NotAllowed, task_id=office["task_id"], actor=office["journalist"],
-        action="receive", confirm_checklist=True,
+        sessions,
+        NotAllowed,
+        task_id=office["task_id"],
+        actor=office["journalist"],
+        action="receive",
+        confirm_checklist=True,
     )
 
 
@@ -71,11 +79,19 @@ async def test_closed_task_is_refused(sessions, office):
     admin = office["who"]["admin"]
     async with sessions() as s, s.begin():
         await engine.act(
-            s, task_id=office["task_id"], actor=await s.merge(admin), action="receive",
-            confirm_checklist=True, now=NOW,
+            s,
+            task_id=office["task_id"],
+            actor=await s.merge(admin),
+            action="receive",
+            confirm_checklist=True,
+            now=NOW,
         )
     message = await _refused(
-        sessions, TaskClosed, task_id=office["task_id"], actor=admin, action="receive",
+        sessions,
+        TaskClosed,
+        task_id=office["task_id"],
+        actor=admin,
+        action="receive",
         confirm_checklist=True,
     )
     assert "sudah selesai" in message
@@ -83,8 +99,12 @@ async def test_closed_task_is_refused(sessions, office):
 
 async def test_reject_without_reason_is_refused(sessions, office):
     message = await _refused(
-        sessions, ReasonRequired, task_id=office["task_id"], actor=office["who"]["admin"],
-        action="reject", note="   ",
+        sessions,
+        ReasonRequired,
+        task_id=office["task_id"],
+        actor=office["who"]["admin"],
+        action="reject",
+        note="   ",
     )
     assert "alasan" in message
 
@@ -95,8 +115,11 @@ async def test_unchecked_kelengkapan_is_refused_until_confirmed(sessions, office
     with pytest.raises(KelengkapanMissing) as info:
         async with sessions() as s, s.begin():
             await engine.act(
-                s, task_id=office["task_id"], actor=await s.merge(office["who"]["admin"]),
-                action="receive", now=NOW,
+                s,
+                task_id=office["task_id"],
+                actor=await s.merge(office["who"]["admin"]),
+                action="receive",
+                now=NOW,
             )
     error = info.value
     assert await _snapshot(sessions) == before
@@ -113,8 +136,12 @@ async def test_submission_without_press_card_is_refused(sessions):
     with pytest.raises(KelengkapanMissing) as info:
         async with sessions() as s, s.begin():
             await engine.submit_case(
-                s, version=version, applicant=await s.merge(journalist), outlet_id=outlet.id,
-                subject="x", now=NOW,
+                s,
+                version=version,
+                applicant=await s.merge(journalist),
+                outlet_id=outlet.id,
+                subject="x",
+                now=NOW,
             )
     assert not info.value.confirmable
     assert "Tanda pengenal" in info.value.message
@@ -125,13 +152,19 @@ async def test_checklist_toggle_needs_the_role(sessions, office):
     with pytest.raises(NotAllowed):
         async with sessions() as s, s.begin():
             await engine.toggle_check(
-                s, task_id=office["task_id"], actor=await s.merge(office["who"]["kabid"]),
-                key="lembar_disposisi", now=NOW,
+                s,
+                task_id=office["task_id"],
+                actor=await s.merge(office["who"]["kabid"]),
+                key="lembar_disposisi",
+                now=NOW,
             )
     async with sessions() as s, s.begin():
         task = await engine.toggle_check(
-            s, task_id=office["task_id"], actor=await s.merge(office["who"]["admin"]),
-            key="lembar_disposisi", now=NOW,
+            s,
+            task_id=office["task_id"],
+            actor=await s.merge(office["who"]["admin"]),
+            key="lembar_disposisi",
+            now=NOW,
         )
         assert task.checklist == {"lembar_disposisi": True}
 
@@ -167,8 +200,12 @@ async def test_official_with_two_roles_can_act_in_both(sessions, office):
         async with sessions() as s, s.begin():
             task = await engine.open_task_of_case(s, (await s.scalar(select(Case.id))))
             await engine.act(
-                s, task_id=task.id, actor=await s.merge(both), action=action,
-                confirm_checklist=True, now=NOW,
+                s,
+                task_id=task.id,
+                actor=await s.merge(both),
+                action=action,
+                confirm_checklist=True,
+                now=NOW,
             )
     async with sessions() as s:
         task = await engine.open_task_of_case(s, await s.scalar(select(Case.id)))

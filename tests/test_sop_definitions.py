@@ -123,7 +123,8 @@ def test_sanggau_roles_numbering_and_agreement(sanggau: SopSpec) -> None:
     assert list(sanggau.roles) == ["pers", "admin", "fungsional", "kabid", "sekretaris", "kadis"]
     assert sanggau.applicant_role == "pers"
     assert sanggau.roles["fungsional"].short == "Fungsional"
-    assert sanggau.escalation == ("admin", "fungsional", "kabid", "sekretaris", "kadis")
+    assert sanggau.escalation == ("fungsional", "kabid", "sekretaris", "kadis")
+    assert sanggau.next_role_up("admin") == "kabid" and sanggau.next_role_up("kadis") is None
     assert sanggau.numbering.agenda == "{seq:03d}/AGENDA/DISKOMINFO-IKP/{year}"
     assert sanggau.numbering.agreement == "000.8.3.3/{seq}/DISKOMINFO-IKP/{year}"
     assert (sanggau.agreement.periods, sanggau.agreement.news_per_period) == (3, 4)

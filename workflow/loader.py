@@ -612,6 +612,23 @@ def _escalation_problems(raw: _Raw, applicant: Any) -> Iterator[Problem]:
         if role in seen:
             yield Problem(path, f"peran {role!r} muncul lebih dari sekali di rantai eskalasi")
         seen.add(role)
+    yield from _reports_to_problems(raw, applicant)
+
+
+def _reports_to_problems(raw: _Raw, applicant: Any) -> Iterator[Problem]:
+    mapping = raw.data.get("reports_to")
+    if not isinstance(mapping, dict) or raw.roles is None:
+        return
+    for role, superior in mapping.items():
+        for key, value in ((f"reports_to.{role}", role), (f"reports_to.{role}", superior)):
+            if isinstance(value, str) and value not in raw.roles:
+                yield Problem(key, _unknown_role(raw, value))
+        if superior == applicant:
+            yield Problem(f"reports_to.{role}", "peran pemohon tidak bisa menjadi atasan")
+        if superior == role:
+            yield Problem(
+                f"reports_to.{role}", "sebuah peran tidak bisa melapor ke dirinya sendiri"
+            )
 
 
 def _unknown_role(raw: _Raw, role: str) -> str:

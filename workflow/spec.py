@@ -181,6 +181,7 @@ class SopSpec(Frozen):
     roles: dict[str, Role]
     applicant_role: str
     escalation: tuple[str, ...] = ()  # chain of roles, lowest first
+    reports_to: dict[str, str] = Field(default_factory=dict)  # a role's superior, off the chain
     numbering: Numbering = Numbering()
     agreement: Agreement = Agreement()
     sla: SlaPolicy = SlaPolicy()
@@ -206,6 +207,9 @@ class SopSpec(Frozen):
         return step.sla or self.sla
 
     def next_role_up(self, role: str) -> str | None:
+        """Who hears about a task overdue twice over: reports_to first, then the chain."""
+        if role in self.reports_to:
+            return self.reports_to[role]
         if role not in self.escalation:
             return self.escalation[0] if self.escalation else None
         index = self.escalation.index(role)

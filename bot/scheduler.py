@@ -1,0 +1,71 @@
+"""The SLA sweep on a timer inside the bot process (APScheduler 3, AsyncIOScheduler).
+
+The scheduler keeps no job state of its own: deadlines and sent notices live in the database,
+so a restart loses nothing and repeats nothing. Several processes may run it on one PostgreSQL
+database; the notice claims make each message go out once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.replies import Reply
+from handlers.sla import SweepResult, sweep
+from workflow.clock import Clock
+from workflow.spec import SopSpec
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Sequence[Reply]], Awaitable[None]]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class SlaScheduler:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        spec: SopSpec,
+        deliver: Deliver,
+        every_seconds: int = 30,
+    ) -> None:
+        self.sessions, self.clock, self.spec, self.deliver = sessions, clock, spec, deliver
+        self.every_seconds = every_seconds
+        self.worker = worker_name()
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def tick(self) -> SweepResult:
+        """One sweep, then delivery; a failure is logged and the next tick tries again."""
+        try:
+            result = await sweep(self.sessions, self.clock.now(), self.spec, self.worker)
+        except Exception:
+            log.exception("SLA sweep failed")
+            return SweepResult([], [])
+        if result.claimed:
+            log.info("SLA sweep: %d notices (%s)", len(result.claimed), ", ".join(result.claimed))
+        await self.deliver(result.replies)
+        return result
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.every_seconds,
+            id="sla-sweep",
+            max_instances=1,  # a slow sweep is not overlapped by the next one
+            coalesce=True,
+        )
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

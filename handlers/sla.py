@@ -1,0 +1,241 @@
+"""The SLA sweep: reminders, overdue notices, escalations and the morning digest, as replies.
+
+Each notice is claimed in the database (a unique key) in the same transaction that builds its
+messages, so two bot processes sweeping at the same moment send it once, and a restart does not
+send it again. Delivery happens after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.callbacks import Callback, Op
+from handlers.prompts import case_labels, keyboard, prompt_text, short
+from handlers.render import render
+from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
+from storage.db import transaction
+from storage.models import Case, Notice, Task, User, UserRole
+from workflow import engine
+from workflow.calendar import WorkingCalendar
+from workflow.registry import calendar_of, spec_of
+from workflow.sla import Window, due_notices
+from workflow.spec import SopSpec
+from workflow.timefmt import format_span, format_when
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    replies: list[Reply]
+    claimed: list[str]
+
+
+async def sweep(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, spec: SopSpec, worker: str = ""
+) -> SweepResult:
+    """One pass over open tasks, then the digest. `spec` is the office's active SOP (digest)."""
+    replies: list[Reply] = []
+    claimed: list[str] = []
+    async with sessions() as session:
+        task_ids = list(
+            await session.scalars(
+                select(Task.id).where(Task.status == engine.OPEN).order_by(Task.due_at)
+            )
+        )
+    for task_id in task_ids:
+        async with transaction(sessions) as session:
+            got = await _task_notices(session, task_id, now, worker)
+        for key, messages in got:
+            claimed.append(key)
+            replies.extend(messages)
+    async with transaction(sessions) as session:
+        digest = await _digest(session, spec, now, worker)
+    if digest is not None:
+        claimed.append(digest[0])
+        replies.extend(digest[1])
+    return SweepResult(replies, claimed)
+
+
+async def claim(
+    session: AsyncSession, key: str, kind: str, now: datetime, worker: str, task_id: int | None
+) -> bool:
+    """True for exactly one caller per key, across processes (unique index on key)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(Notice)
+        .values(
+            key=key,
+            kind=kind,
+            task_id=task_id,
+            claimed_at=now,
+            claimed_by=worker[:64],
+            recipients=0,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notice.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def _task_notices(
+    session: AsyncSession, task_id: int, now: datetime, worker: str
+) -> list[tuple[str, list[Reply]]]:
+    task = await session.get(Task, task_id)
+    if task is None or task.status != engine.OPEN:
+        return []
+    case = await session.get(Case, task.case_id)
+    if case is None:
+        return []
+    spec = await spec_of(session, case.sop_version_id)
+    calendar = calendar_of(spec)
+    policy = spec.sla if task.kind == "revision" else spec.sla_for(spec.step(task.step_number))
+    window = Window(task.id, task.sla_start_at or task.created_at, task.due_at, task.clock)  # type: ignore[arg-type]
+    out: list[tuple[str, list[Reply]]] = []
+    for notice in due_notices(window, policy, calendar, now):
+        if task.kind == "revision" and notice.kind == "escalate":
+            continue  # the journalist's own delay; the case simply waits
+        if not await claim(session, notice.key, notice.kind, now, worker, task.id):
+            continue
+        messages = await _messages(session, spec, calendar, case, task, notice.kind, now)
+        out.append((notice.key, messages))
+    return out
+
+
+async def _messages(
+    session: AsyncSession,
+    spec: SopSpec,
+    calendar: WorkingCalendar,
+    case: Case,
+    task: Task,
+    kind: str,
+    now: datetime,
+) -> list[Reply]:
+    tz = spec.office.timezone
+    late = format_span(calendar.elapsed(task.due_at, now, task.clock))  # type: ignore[arg-type]
+    if task.kind == "revision":
+        return await _revision_reminder(session, spec, case, task, kind != "warn")
+    if kind == "escalate":
+        return await _escalation(session, spec, case, task, late, now)
+    headline = {
+        "warn": f"⏳ <b>Pengingat:</b> batas waktu {format_when(task.due_at, tz)} "
+        f"(sisa {format_span(calendar.elapsed(now, task.due_at, task.clock))})",  # type: ignore[arg-type]
+        "overdue": f"⚠️ <b>Terlambat {late}</b> dari batas waktu SOP",
+        "repeat": f"🔁 <b>Masih terlambat {late}</b> — mohon segera ditindaklanjuti",
+    }[kind]
+    text = await prompt_text(session, spec, case, task, headline=headline)
+    markup = keyboard(spec, task)
+    return [
+        SendMessage(user.telegram_id, text, markup, PromptRef(task.id, user.id))
+        for user in await engine.holders(session, spec, task, case)
+    ]
+
+
+async def _revision_reminder(
+    session: AsyncSession, spec: SopSpec, case: Case, task: Task, overdue: bool
+) -> list[Reply]:
+    applicant = await session.get(User, case.applicant_id)
+    if applicant is None:
+        return []
+    text = render(
+        "sla_revision", tz=spec.office.timezone, case=case, due=task.due_at, overdue=overdue
+    )
+    markup = InlineKeyboard(((Button("🔁 Kirim ulang", Callback(Op.resubmit, case.id).pack()),),))
+    return [SendMessage(applicant.telegram_id, text, markup)]
+
+
+async def _escalation(
+    session: AsyncSession, spec: SopSpec, case: Case, task: Task, late: str, now: datetime
+) -> list[Reply]:
+    superior = spec.next_role_up(task.role)
+    if superior is None:
+        return []
+    holders = await engine.holders(session, spec, task, case)
+    outlet, _applicant = await case_labels(session, case)
+    step = spec.step(task.step_number)
+    text = render(
+        "sla_escalation",
+        tz=spec.office.timezone,
+        case=case,
+        outlet=outlet,
+        step=step,
+        total=spec.total_steps,
+        role=spec.role_name(task.role),
+        activity=short(step.activity, 160),
+        due=task.due_at,
+        late=late,
+        share=int(spec.sla_for(step).escalate_at * 100 - 100),
+        holders=", ".join(u.name for u in holders) or "(belum ada pemegang peran)",
+    )
+    bosses = await session.scalars(
+        select(User).join(UserRole).where(UserRole.role == superior).order_by(User.id)
+    )
+    return [SendMessage(u.telegram_id, text) for u in bosses]
+
+
+# ---------------------------------------------------------------- morning digest
+
+
+async def _digest(
+    session: AsyncSession, spec: SopSpec, now: datetime, worker: str
+) -> tuple[str, list[Reply]] | None:
+    calendar = calendar_of(spec)
+    local = now.astimezone(ZoneInfo(spec.office.timezone))
+    today = local.date()
+    if not calendar.is_working_day(today):
+        return None
+    opening = calendar.next_open(local.replace(hour=0, minute=0, second=0, microsecond=0))
+    if now < opening:
+        return None
+    key = f"digest:{spec.id}:{today.isoformat()}"
+    roles = [r for r in spec.digest_roles if r in spec.roles]
+    readers = list(
+        await session.scalars(
+            select(User).join(UserRole).where(UserRole.role.in_(roles)).distinct().order_by(User.id)
+        )
+    )
+    if not readers or not await claim(session, key, "digest", now, worker, None):
+        return None
+    text = render(
+        "digest",
+        today=today,
+        office=spec.office.name,
+        open_cases=await session.scalar(select(func.count(Case.id)).where(Case.status != "closed")),
+        waiting=await session.scalar(select(func.count(Case.id)).where(Case.status == "returned")),
+        overdue=await _overdue_rows(session, now),
+    )
+    return key, [SendMessage(u.telegram_id, text) for u in readers]
+
+
+async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, object]]:
+    rows = []
+    tasks = await session.scalars(
+        select(Task)
+        .where(Task.status == engine.OPEN, Task.kind == "step", Task.due_at < now)
+        .order_by(Task.due_at)
+    )
+    for task in tasks:
+        case = await session.get(Case, task.case_id)
+        if case is None:
+            continue
+        spec = await spec_of(session, case.sop_version_id)
+        people = await engine.holders(session, spec, task, case)
+        rows.append(
+            {
+                "people": ", ".join(p.name for p in people) or "-",
+                "role": spec.role_name(task.role),
+                "case_id": case.id,
+                "step": task.step_number,
+                "late": format_span(calendar_of(spec).elapsed(task.due_at, now, task.clock)),  # type: ignore[arg-type]
+            }
+        )
+    return rows[:30]
