@@ -16,7 +16,7 @@ from handlers.menus import commands_for
 from handlers.prompts import confirm_keyboard, keyboard, prompt_messages, prompt_text, short
 from handlers.render import render
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
-from storage.models import Case, Invite, Task, UserRole
+from storage.models import Case, Invite, Task, TaskPrompt, UserRole
 from workflow import engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
 from workflow.registry import calendar_of, spec_of
@@ -237,6 +237,16 @@ async def take_note(ctx: Ctx, text: str) -> None:
         ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now
     )
     ctx.say("note_saved", case_id=event.case_id)
+    await _refresh_prompts(ctx, task_id)
+
+
+async def _refresh_prompts(ctx: Ctx, task_id: int) -> None:
+    """Every holder's copy of the prompt shows the new disposition note at once."""
+    task, case, spec = await _task(ctx, task_id)
+    text = await prompt_text(ctx.session, spec, case, task)
+    prompts = await ctx.session.scalars(select(TaskPrompt).where(TaskPrompt.task_id == task.id))
+    for prompt in prompts:
+        ctx.send(EditMessage(prompt.chat_id, prompt.message_id, text, keyboard(spec, task)))
 
 
 # ---------------------------------------------------------------- /tugas

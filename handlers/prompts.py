@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +46,7 @@ async def prompt_text(
     return render(
         "task_prompt",
         tz=spec.office.timezone,
-        headline=headline,
+        headline=Markup(headline),  # our own markup (no user text): not to be escaped
         icon="📝" if applicant_step else "📥",
         step=step,
         total=spec.total_steps,

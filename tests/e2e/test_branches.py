@@ -76,6 +76,7 @@ async def test_return_then_resubmit_resumes_with_the_same_official(bot: BotUnder
     await rina.press("Kirim ulang")
     assert "Perbaikan permohonan #1 terkirim" in rina.texts()[-1] or "terkirim" in rina.last.text
     assert "Perbaikan dari pemohon diterima" in admin.last.text
+    assert "<b>" not in admin.last.text
     await approve(admin, "Terima")
     assert "Tanda terima" in rina.last.text
     async with bot.session() as s:

@@ -25,6 +25,7 @@ async def test_overdue_reminder_carries_the_buttons_and_is_sent_once(bot: BotUnd
     reminder = admin.last
     assert reminder.message_id != prompt.message_id
     assert "Terlambat" in reminder.text and "Langkah 2/10" in reminder.text
+    assert "<b>" not in reminder.text  # markup rendered, not shown
     assert "Terima" in admin.buttons(reminder)
 
     before = len(admin.bot_messages)

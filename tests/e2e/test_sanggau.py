@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from storage.models import AuditEvent, NewsItem, Payment
 from tests.e2e.conftest import PDF, PNG, BotUnderTest
-from tests.e2e.helpers import approve
+from tests.e2e.helpers import approve, message_with
 
 SANGGAU = {
     "admin": "Budi Admin",
@@ -41,6 +41,8 @@ async def test_full_sanggau_case_to_payment_confirmation(bot: BotUnderTest) -> N
     await fungsional.press("📝 Catatan")
     await fungsional.send("Berita 3 bulan terakhir <sesuai> & layak")
     assert "Catatan disposisi tersimpan" in fungsional.last.text
+    note_shown = message_with(fungsional, "Teruskan konsep").text
+    assert "Berita 3 bulan terakhir <sesuai> & layak" in note_shown  # on the prompt at once
     await approve(fungsional, "Teruskan konsep")
 
     kabid = who["kabid"]
