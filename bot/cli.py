@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_report import report_app
 from bot.cli_sop import sop_app
 from bot.config import Settings
 
@@ -16,6 +17,7 @@ app = typer.Typer(help="Mitra Media: bot kemitraan media Diskominfo.", no_args_i
 db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
+app.add_typer(report_app, name="report")
 
 
 def _settings() -> Settings:

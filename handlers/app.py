@@ -8,13 +8,13 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import journalist, officials, registration
+from handlers import journalist, officials, registration, reports
 from handlers.callbacks import Op, unpack
 from handlers.context import Ctx, Deps, find_user
 from handlers.events import CallbackEvent, Event, MessageEvent
 from handlers.menus import commands_for, default_commands
 from handlers.ports import FileFetcher
-from handlers.render import render
+from handlers.render import render, toast
 from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
 from storage.db import transaction
 from storage.models import TaskPrompt
@@ -68,7 +68,7 @@ class MitraApp:
     def _refusal(self, event: Event, message: str | None) -> list[Reply]:
         text = render("refused", message=message) if message else render("error_generic")
         if isinstance(event, CallbackEvent):
-            plain = message or "Maaf, terjadi kesalahan. Silakan coba lagi."
+            plain = message or toast("error")
             return [AnswerCallback(event.callback_id, plain[:200], alert=True)]
         return [SendMessage(event.chat_id, text)]
 
@@ -221,6 +221,7 @@ COMMANDS: dict[str, Command] = {
     "status": cmd_status,
     "berita": cmd_news,
     "tugas": cmd_tasks,
+    "laporan": reports.laporan,
 }
 
 
@@ -230,13 +231,13 @@ COMMANDS: dict[str, Command] = {
 async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
     cb = unpack(event.data)
     if cb is None:
-        ctx.answer("Tombol ini tidak dikenal atau sudah kedaluwarsa.", alert=True)
+        ctx.answer(toast("unknown_button"), alert=True)
         return
     if cb.op == Op.kind:
         await registration.on_kind(ctx, cb.arg)
     elif cb.op == Op.cancel:
         await ctx.clear_state()
-        ctx.answer("Dibatalkan.")
+        ctx.answer(toast("cancelled"))
         ctx.say("cancelled")
     elif cb.op == Op.skip:
         await _skip(ctx)
@@ -262,4 +263,4 @@ async def _skip(ctx: Ctx) -> None:
         ctx.answer()
         await journalist.save_news(ctx, None)
     else:
-        ctx.answer("Tombol ini sudah tidak berlaku.")
+        ctx.answer(toast("stale"))

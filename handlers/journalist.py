@@ -11,6 +11,7 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prompts import prompt_messages, short
+from handlers.render import toast
 from handlers.replies import Button, InlineKeyboard
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
@@ -183,7 +184,7 @@ async def resubmit(ctx: Ctx, case_id: int) -> None:
         raise NotAllowed("Anda belum terdaftar.")
     result = await engine.resubmit(ctx.session, case_id=case_id, actor=ctx.user, now=ctx.now)
     await ctx.clear_state()
-    ctx.answer("Perbaikan terkirim.")
+    ctx.answer(toast("resubmitted"))
     ctx.say("resubmitted", case=result.case)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
 

@@ -19,10 +19,16 @@ OFFICIAL = (
 )
 
 
+HEAD_ROLES = ("kadis", "sekretaris", "kabid", "kasi")  # who may ask for /laporan
+REPORT = ("laporan", "Laporan kepatuhan waktu SOP")
+
+
 def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands:
     commands: list[tuple[str, str]] = []
     if roles:
         commands += OFFICIAL
+    if roles & set(HEAD_ROLES):
+        commands.insert(1, REPORT)
     if journalist:
         commands = [c for c in JOURNALIST if c not in commands] + commands
     seen: dict[str, str] = {}

@@ -35,7 +35,7 @@ async def after(session: AsyncSession, archive: Archive, result: Transition) -> 
             spec,
             case,
             result.resumed_task,
-            headline="🔁 <b>Perbaikan dari pemohon diterima</b>",
+            headline=render("resumed_headline"),
         )
     for task in result.new_tasks:
         if task.kind == "step":

@@ -14,7 +14,7 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.menus import commands_for
 from handlers.prompts import confirm_keyboard, keyboard, prompt_messages, prompt_text, short
-from handlers.render import render
+from handlers.render import render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
 from storage.models import Case, Invite, Task, TaskPrompt, UserRole
 from workflow import engine
@@ -91,11 +91,7 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
         raise NotAllowed("Anda belum terdaftar.")
     action = spec.step(task.step_number).action(action_name)
     if action is not None and action.needs_reason and task.status == engine.OPEN:
-        if not engine.may_act(spec, case, task, actor):
-            raise NotAllowed(
-                f"Langkah ini hanya dapat dilakukan oleh {spec.role_name(task.role)}; "
-                "Anda tidak memegang peran tersebut."
-            )
+        engine.check_actor(spec, case, task, actor)
         what = "alasan" if action.kind.value in ("return", "reject") else "catatan"
         await ctx.set_state("reason", task_id=task.id, action=action.name)
         ctx.answer()
@@ -120,7 +116,7 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
         if not missing.confirmable or action is None:
             raise
         text = await prompt_text(ctx.session, spec, case, task, warning=missing.message)
-        ctx.answer("Periksa kelengkapan dulu.")
+        ctx.answer(toast("check_first"))
         ctx.send(
             EditMessage(
                 ctx.chat_id, message_id, text, confirm_keyboard(task, action.name, action.label)
@@ -157,14 +153,14 @@ async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
     task = await engine.toggle_check(
         ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now
     )
-    await _redraw(ctx, task.id, message_id, answer="Kelengkapan diperbarui.")
+    await _redraw(ctx, task.id, message_id, answer=toast("checked"))
 
 
 async def _redraw(ctx: Ctx, task_id: int, message_id: int, answer: str | None = None) -> None:
     task, case, spec = await _task(ctx, task_id)
     _must_hold(ctx, spec, case, task)
     if task.status != engine.OPEN:
-        ctx.answer("Tugas ini sudah selesai ditangani.")
+        ctx.answer(toast("handled"))
         return
     text = await prompt_text(ctx.session, spec, case, task)
     ctx.answer(answer)
@@ -197,27 +193,17 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
                 doc.file_name,
                 str(ctx.deps.archive.path_of(doc)),
                 doc.mime_type,
-                caption=f"#{case.id} · {DOC_LABELS.get(doc.kind, doc.kind)}",
+                caption=render("doc_caption", case_id=case.id, kind=doc.kind, name=doc.file_name),
                 telegram_file_id=None,
             )
         )
-
-
-DOC_LABELS = {
-    "press_card": "Kartu pers",
-    "media_proof": "Bukti kepemilikan media",
-    "request_letter": "Surat permohonan",
-    "revision": "Berkas perbaikan",
-    "attachment": "Lampiran petugas",
-    "screenshot": "Tangkapan layar berita",
-}
 
 
 async def _ask_text(ctx: Ctx, task_id: int, purpose: str) -> None:
     task, case, spec = await _task(ctx, task_id)
     _must_hold(ctx, spec, case, task)
     if task.status != engine.OPEN:
-        ctx.answer("Tugas ini sudah selesai ditangani.", alert=True)
+        ctx.answer(toast("handled"), alert=True)
         return
     ctx.answer()
     cancel = InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),))
@@ -299,7 +285,7 @@ async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
     task, case, spec = await _task(ctx, task_id)
     _must_hold(ctx, spec, case, task)
     if task.status != engine.OPEN:
-        ctx.answer("Tugas ini sudah selesai ditangani.", alert=True)
+        ctx.answer(toast("handled"), alert=True)
         return
     ctx.answer()
     assert ctx.user is not None

@@ -13,6 +13,7 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
 from handlers.menus import commands_for
+from handlers.render import toast
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, ReplyKeyboard
 from handlers.uploads import receive
 from storage.models import MediaOutlet, User
@@ -65,7 +66,7 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
 
 async def on_kind(ctx: Ctx, kind: str) -> None:
     if ctx.state.name != "reg:kind" or kind not in parsing.MEDIA_KINDS:
-        ctx.answer("Pilihan ini sudah tidak berlaku.")
+        ctx.answer(toast("stale"))
         return
     ctx.answer(parsing.MEDIA_KINDS[kind])
     await _advance(ctx, "website", kind=kind)

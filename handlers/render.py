@@ -51,3 +51,16 @@ def _span(value: timedelta) -> str:
 
 def _duration(value: Duration) -> str:
     return timefmt.format_duration(value)
+
+
+def toast(name: str) -> str:
+    """A button pop-up text (plain, not HTML) from templates/messages/toasts.txt.j2."""
+    module = _plain().get_template("messages/toasts.txt.j2").module
+    return str(getattr(module, name)()).strip()
+
+
+@lru_cache(maxsize=1)
+def _plain() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined
+    )

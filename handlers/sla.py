@@ -28,7 +28,7 @@ from workflow.calendar import WorkingCalendar
 from workflow.registry import calendar_of, spec_of
 from workflow.sla import Window, due_notices
 from workflow.spec import SopSpec
-from workflow.timefmt import format_span, format_when
+from workflow.timefmt import format_span
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +126,8 @@ async def _messages(
         return await _revision_reminder(session, spec, case, task, kind != "warn")
     if kind == "escalate":
         return await _escalation(session, spec, case, task, late, now)
-    headline = {
-        "warn": f"⏳ <b>Pengingat:</b> batas waktu {format_when(task.due_at, tz)} "
-        f"(sisa {format_span(calendar.elapsed(now, task.due_at, task.clock))})",  # type: ignore[arg-type]
-        "overdue": f"⚠️ <b>Terlambat {late}</b> dari batas waktu SOP",
-        "repeat": f"🔁 <b>Masih terlambat {late}</b> — mohon segera ditindaklanjuti",
-    }[kind]
+    left = format_span(calendar.elapsed(now, task.due_at, task.clock))  # type: ignore[arg-type]
+    headline = render("sla_headline", kind=kind, due=task.due_at, tz=tz, left=left, late=late)
     text = await prompt_text(session, spec, case, task, headline=headline)
     markup = keyboard(spec, task)
     return [

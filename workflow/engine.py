@@ -116,7 +116,7 @@ async def act(
     chosen = step.action(action) if task.kind == "step" else None
     if chosen is None:
         raise UnknownAction("Tombol ini tidak berlaku untuk langkah ini.")
-    _check_actor(spec, case, task, actor)
+    check_actor(spec, case, task, actor)
     text = _clean_note(note)
     if chosen.needs_reason and not text:
         raise ReasonRequired(_reason_prompt(chosen))
@@ -190,7 +190,7 @@ async def toggle_check(
     session: AsyncSession, *, task_id: int, actor: User, key: str, now: datetime
 ) -> Task:
     task, case, spec = await _load_open_task(session, task_id, for_update=True)
-    _check_actor(spec, case, task, actor)
+    check_actor(spec, case, task, actor)
     step = spec.step(task.step_number)
     if key not in {k.key for k in step.kelengkapan}:
         raise UnknownAction("Kelengkapan ini tidak ada di langkah ini.")
@@ -206,7 +206,7 @@ async def add_note(
 ) -> AuditEvent:
     """A disposition note: an event of its own, so the disposition sheet can be rebuilt."""
     task, case, spec = await _load_open_task(session, task_id)
-    _check_actor(spec, case, task, actor)
+    check_actor(spec, case, task, actor)
     text = _clean_note(note)
     if not text:
         raise ReasonRequired("Catatan tidak boleh kosong.")
@@ -296,7 +296,7 @@ async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
 
 def may_act(spec: SopSpec, case: Case, task: Task, actor: User) -> bool:
     try:
-        _check_actor(spec, case, task, actor)
+        check_actor(spec, case, task, actor)
     except WorkflowError:
         return False
     return True
@@ -327,7 +327,7 @@ async def _get_case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-def _check_actor(spec: SopSpec, case: Case, task: Task, actor: User) -> None:
+def check_actor(spec: SopSpec, case: Case, task: Task, actor: User) -> None:
     if task.role == spec.applicant_role:
         if case.applicant_id != actor.id:
             raise NotAllowed("Langkah ini hanya dapat dilakukan oleh pemohon.")

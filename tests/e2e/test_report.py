@@ -1,0 +1,45 @@
+"""A head asks /laporan and gets the chart as a photo (caption within Telegram's limit) and the
+table as an Excel file; anyone else is refused."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from PIL import Image
+
+from tests.e2e.conftest import BotUnderTest
+from tests.e2e.helpers import approve
+from tests.e2e.test_sanggau import SANGGAU
+
+
+async def test_laporan_sends_chart_and_workbook_to_heads_only(bot: BotUnderTest) -> None:
+    who = await bot.officials(SANGGAU)
+    rina = await bot.seeded_journalist(3701)
+    await rina.send("/ajukan")
+    await rina.press("Lewati")
+    bot.clock.advance(minutes=7)  # two minutes over the 5-minute standard
+    await approve(who["admin"], "Terima")
+    bot.clock.advance(minutes=1)
+
+    kadis = who["kadis"]
+    assert "laporan" in [c["command"] for c in bot.fake.commands(kadis.chat_id)]
+    await kadis.send("/laporan")
+    photo = next(m for m in reversed(kadis.bot_messages) if m.photo)
+    assert "Laporan" in (photo.caption or "") or "SOP" in (photo.caption or "")
+    image = Image.open(io.BytesIO(photo.photo_bytes))
+    assert image.width >= 800
+    name, content, _caption = kadis.documents[-1]
+    assert name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(content))["Per langkah"]
+    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    step2 = dict(
+        zip(header, next(r for r in rows if r[0] == "sanggau-hubungan-media" and r[1] == 2), strict=True)
+    )
+    assert step2["Jumlah selesai"] == 1 and step2["Median (menit)"] == 7
+    assert step2["Tepat waktu"] == 0  # 7 minutes against a 5-minute standard
+
+    await who["admin"].send("/laporan")
+    assert "laporan" not in [c["command"] for c in bot.fake.commands(who["admin"].chat_id)]
+    assert not who["admin"].last.photo and "⚠️" in who["admin"].last.text
+    bot.assert_clean()
