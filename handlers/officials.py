@@ -157,14 +157,23 @@ async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
 
 
 async def _redraw(ctx: Ctx, task_id: int, message_id: int, answer: str | None = None) -> None:
-    task, case, spec = await _task(ctx, task_id)
-    _must_hold(ctx, spec, case, task)
-    if task.status != engine.OPEN:
-        ctx.answer(toast("handled"))
+    found = await _held_open_task(ctx, task_id)
+    if found is None:
         return
+    task, case, spec = found
     text = await prompt_text(ctx.session, spec, case, task)
     ctx.answer(answer)
     ctx.send(EditMessage(ctx.chat_id, message_id, text, keyboard(spec, task)))
+
+
+async def _held_open_task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec] | None:
+    """The task, if the presser holds its role and it is still open; else say why, and None."""
+    task, case, spec = await _task(ctx, task_id)
+    _must_hold(ctx, spec, case, task)
+    if task.status != engine.OPEN:
+        ctx.answer(toast("handled"), alert=True)
+        return None
+    return task, case, spec
 
 
 def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
@@ -200,11 +209,10 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
 
 
 async def _ask_text(ctx: Ctx, task_id: int, purpose: str) -> None:
-    task, case, spec = await _task(ctx, task_id)
-    _must_hold(ctx, spec, case, task)
-    if task.status != engine.OPEN:
-        ctx.answer(toast("handled"), alert=True)
+    found = await _held_open_task(ctx, task_id)
+    if found is None:
         return
+    task, case, _spec = found
     ctx.answer()
     cancel = InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),))
     await ctx.set_state(purpose, task_id=task.id)
@@ -282,11 +290,10 @@ async def list_tasks(ctx: Ctx) -> None:
 
 async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
     """'Buka' from /tugas: a fresh prompt message (recorded, so it is edited when handled)."""
-    task, case, spec = await _task(ctx, task_id)
-    _must_hold(ctx, spec, case, task)
-    if task.status != engine.OPEN:
-        ctx.answer(toast("handled"), alert=True)
+    found = await _held_open_task(ctx, task_id)
+    if found is None:
         return
+    task, case, spec = found
     ctx.answer()
     assert ctx.user is not None
     for message in await prompt_messages(ctx.session, spec, case, task):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ from storage.models import (
     Task,
     User,
 )
+from workflow.durations import Duration
 from workflow.errors import (
     KelengkapanMissing,
     NotAllowed,
@@ -390,22 +391,18 @@ async def _return_to_applicant(
     task.status, task.paused_at = WAITING, now
     task.assignee_id = task.assignee_id or actor.id
     case.status = "returned"
-    revision = Task(
-        case_id=case.id,
-        step_number=task.step_number,
+    revision = await _new_task(
+        session,
+        spec,
+        case,
+        task.step_number,
+        spec.applicant_role,
+        now,
+        spec.revision_time,
+        "calendar",
         kind="revision",
-        role=spec.applicant_role,
-        period=case.period,
-        status=OPEN,
-        checklist={},
-        created_at=now,
-        sla_start_at=now,
-        due_at=calendar_of(spec).add(now, spec.revision_time, "calendar"),
-        clock="calendar",
         parent_task_id=task.id,
     )
-    session.add(revision)
-    await session.flush()
     event = _event(session, case, task, actor, task.role, action.name, now, note)
     event.data = {"kind": "return"}
     return Transition(
@@ -419,18 +416,35 @@ async def _open_task(
     if step.starts_period:
         case.period += 1
     case.current_step = step.number
+    return await _new_task(session, spec, case, step.number, step.role, now, step.time, step.clock)
+
+
+async def _new_task(
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    step_number: int,
+    role: str,
+    now: datetime,
+    standard: Duration,
+    clock: Literal["working", "calendar"],
+    *,
+    kind: str = "step",
+    parent_task_id: int | None = None,
+) -> Task:
     task = Task(
         case_id=case.id,
-        step_number=step.number,
-        kind="step",
-        role=step.role,
+        step_number=step_number,
+        kind=kind,
+        role=role,
         period=case.period,
         status=OPEN,
         checklist={},
         created_at=now,
         sla_start_at=now,
-        due_at=calendar_of(spec).add(now, step.time, step.clock),
-        clock=step.clock,
+        due_at=calendar_of(spec).add(now, standard, clock),
+        clock=clock,
+        parent_task_id=parent_task_id,
     )
     session.add(task)
     await session.flush()

@@ -9,6 +9,7 @@ from contextlib import contextmanager, suppress
 
 import aiohttp
 from aiogram import Bot, Dispatcher
+from aiogram import types as aiogram_types
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -25,15 +26,13 @@ from aiogram.types import (
     BotCommandScopeChat,
     CallbackQuery,
     FSInputFile,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
-    User,
 )
 
+from bot.adapters.translate import to_callback_event, to_inline, to_markup, to_message_event
 from bot.delivery import (
     ApiError,
     Blocked,
@@ -46,14 +45,11 @@ from bot.delivery import (
     UpdateRunner,
     is_not_modified,
 )
-from handlers.events import CallbackEvent, Contact, IncomingFile, MessageEvent, Sender
 from handlers.ports import ChatApp
 from handlers.replies import (
     InlineKeyboard,
     Markup,
-    RemoveKeyboard,
     Reply,
-    ReplyKeyboard,
     SendDocument,
 )
 
@@ -61,90 +57,6 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 AiogramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
-
-
-# --- incoming: aiogram types -> handlers events ---------------------------------------------
-
-
-def to_sender(user: User) -> Sender:
-    return Sender(user.id, user.first_name, user.last_name, user.username)
-
-
-def to_file(message: Message) -> IncomingFile | None:
-    if message.document is not None:
-        doc = message.document
-        return IncomingFile(
-            doc.file_id, doc.file_unique_id, doc.file_name, doc.mime_type, doc.file_size
-        )
-    if message.photo:
-        # Telegram sends every size it made; the largest is the original quality.
-        best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        # Telegram re-encodes every photo as JPEG, so the type is known.
-        return IncomingFile(
-            best.file_id, best.file_unique_id, None, "image/jpeg", best.file_size, is_photo=True
-        )
-    return None
-
-
-def to_message_event(message: Message) -> MessageEvent | None:
-    if message.from_user is None:
-        return None  # channel posts and the like: nobody to answer
-    contact = None
-    if message.contact is not None:
-        contact = Contact(message.contact.phone_number, message.contact.user_id)
-    return MessageEvent(
-        sender=to_sender(message.from_user),
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        text=message.text,
-        caption=message.caption,
-        file=to_file(message),
-        contact=contact,
-        private=message.chat.type == "private",
-    )
-
-
-def to_callback_event(query: CallbackQuery) -> CallbackEvent | None:
-    if query.message is None or query.data is None:
-        return None  # inline-mode messages and games: not something this bot sends
-    return CallbackEvent(
-        sender=to_sender(query.from_user),
-        chat_id=query.message.chat.id,
-        message_id=query.message.message_id,
-        callback_id=query.id,
-        data=query.data,
-    )
-
-
-# --- outgoing: handlers markup -> aiogram markup --------------------------------------------
-
-
-def to_inline(markup: InlineKeyboard) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text=b.text, callback_data=b.callback_data, url=b.url)
-                for b in row
-            ]
-            for row in markup.rows
-        ]
-    )
-
-
-def to_markup(markup: Markup) -> AiogramMarkup:
-    match markup:
-        case InlineKeyboard():
-            return to_inline(markup)
-        case ReplyKeyboard(rows=rows, request_contact=request_contact, one_time=one_time):
-            keyboard = [[KeyboardButton(text=label) for label in row] for row in rows]
-            if request_contact and keyboard and keyboard[0]:
-                keyboard[0][0] = KeyboardButton(text=keyboard[0][0].text, request_contact=True)
-            return ReplyKeyboardMarkup(
-                keyboard=keyboard, one_time_keyboard=one_time, resize_keyboard=True
-            )
-        case RemoveKeyboard():
-            return ReplyKeyboardRemove()
-    return None
 
 
 @contextmanager
@@ -174,13 +86,15 @@ class AiogramApi:
 
     async def send_message(self, chat_id: int, text: str, markup: Markup) -> int:
         with api_errors("sendMessage"):
-            sent = await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+            sent = await self.bot.send_message(
+                chat_id, text, reply_markup=to_markup(markup, aiogram_types)
+            )
         return sent.message_id
 
     async def edit_message(
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboard | None
     ) -> None:
-        reply_markup = to_inline(markup) if markup is not None else None
+        reply_markup = to_inline(markup, aiogram_types) if markup is not None else None
         with api_errors("editMessageText"):
             await self.bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
