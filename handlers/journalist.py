@@ -171,7 +171,7 @@ async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # ty
         if step is not None and event.action not in HISTORY_WORDS:
             text = f"langkah {step.number}: {text} ({spec.role_name(event.role or '')})"
         if event.note and event.action in ("return", "reject", "no"):
-            text += f" — {event.note}"
+            text += f" — {short(event.note, 150)}"
         rows.append({"at": event.at, "text": text})
     return rows[-8:]
 

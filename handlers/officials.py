@@ -24,6 +24,7 @@ from workflow.spec import SopSpec
 from workflow.timefmt import format_span
 
 INVITE_PREFIX = "inv_"
+TASKS_SHOWN = 15  # most overdue first; the rest are counted
 
 
 def new_invite_code() -> str:
@@ -285,7 +286,13 @@ async def list_tasks(ctx: Ctx) -> None:
         )
         for r in rows[:10]
     )
-    ctx.say("tasks", rows=rows, markup=InlineKeyboard(buttons) if buttons else None)
+    ctx.say(
+        "tasks",
+        rows=rows[:TASKS_SHOWN],
+        more=max(0, len(rows) - TASKS_SHOWN),
+        total=len(rows),
+        markup=InlineKeyboard(buttons) if buttons else None,
+    )
 
 
 async def reopen_prompt(ctx: Ctx, task_id: int) -> None:

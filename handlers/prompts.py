@@ -14,6 +14,7 @@ from workflow import engine
 from workflow.spec import ActionKind, SopSpec, Step
 
 TOGGLE_LABEL = 30
+NOTE_SHOWN = 300
 
 
 def short(text: str, limit: int) -> str:
@@ -83,7 +84,8 @@ async def _notes(session: AsyncSession, case_id: int) -> list[str]:
         .where(AuditEvent.case_id == case_id, AuditEvent.action == "note")
         .order_by(AuditEvent.id)
     )
-    return [f"{name}: {note}" for note, name, _role in rows.all()][-5:]
+    # The newest few, each shortened: the prompt must stay within one Telegram message.
+    return [f"{name}: {short(note, NOTE_SHOWN)}" for note, name, _role in rows.all()][-5:]
 
 
 def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) -> InlineKeyboard:

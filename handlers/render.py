@@ -32,9 +32,32 @@ def environment() -> Environment:
     return env
 
 
+TELEGRAM_LIMIT = 4096  # characters of a message text, counted in UTF-16 code units
+MORE = "\n…"
+
+
 def render(template: str, /, **context: Any) -> str:
     text = environment().get_template(f"messages/{template}.html.j2").render(**context)
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return fit("\n".join(line.rstrip() for line in text.strip().splitlines()))
+
+
+def fit(text: str, limit: int = TELEGRAM_LIMIT) -> str:
+    """Cut a message that would be too long at a line break. Every template opens and closes
+    its tags on one line, so a cut between lines leaves valid HTML."""
+    if _units(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = _units(MORE)
+    for line in text.split("\n"):
+        used += _units(line) + 1
+        if used > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept) + MORE
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _when(value: datetime | None, tz: str = "Asia/Jakarta") -> str:

@@ -234,4 +234,4 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
                 "late": format_span(calendar_of(spec).elapsed(task.due_at, now, task.clock)),  # type: ignore[arg-type]
             }
         )
-    return rows[:30]
+    return rows[:20]  # the oldest; the message must fit one Telegram text
