@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
+from sqlalchemy import delete, select
 
 from bot.config import Settings
 from bot.delivery import InFlight
@@ -23,12 +24,13 @@ from bot.fakeapi.server import FakeTelegram
 from bot.runtime import build_adapter
 from handlers.officials import create_invite
 from storage.db import transaction
-from storage.models import Case, Task
+from storage.models import Case, Task, User, UserRole
 from workflow import engine
 from workflow.spec import ActionKind, SopSpec
 
 DEMO_TOKEN = "4242424242:DEMO-fake-token"
 PDF = b"%PDF-1.4\n% Mitra Media demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+DEMO_IDS = (700_000_000, 800_000_000)  # Telegram ids the demo's scripted people use
 OFFICIAL_NAMES = [
     "Budi Santoso",
     "Sari Lestari",
@@ -61,7 +63,8 @@ class Demo:
     def __init__(self, fake: FakeTelegram, spec: SopSpec, seed: int) -> None:
         self.fake, self.spec = fake, spec
         self.people: dict[str, Person] = {}
-        self.base = 700_000_000 + seed * 100  # fresh ids each run: the database may hold old runs
+        self.seed = seed
+        self.base = DEMO_IDS[0] + seed * 100  # fresh ids each run: the database may hold old runs
 
     def note(self, person: Person, what: str) -> None:
         self.snapshot()
@@ -126,6 +129,9 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
             "bot_token": SecretStr(DEMO_TOKEN),
             "telegram_api_base": fake.base_url,
             "bot_framework": framework,
+            # Scripted people act milliseconds apart; the fake server still enforces Telegram's
+            # flood control, so the quicker pace shows nothing Telegram would refuse.
+            "pace_interval": 0.1,
         }
     )
     product = await build_product(demo_settings, bot_username=fake.bot_username)
@@ -134,7 +140,7 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
     fake.idle_probe = lambda: inflight.idle
     await adapter.start()
     spec = product.app.deps.spec
-    demo = Demo(fake, spec, random.SystemRandom().randrange(1, 10_000_000))
+    demo = Demo(fake, spec, random.SystemRandom().randrange(1, 999_999))
     try:
         await _play(demo, product)
         refused = [r for r in fake.rejected if r.error_code is not None]
@@ -155,8 +161,17 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
         await fake.stop()
 
 
+async def _retire_earlier_demo_officials(product) -> None:  # type: ignore[no-untyped-def]
+    """A demo run before this one left officials whose chats only existed on its own fake
+    server; they must not be prompted now (Telegram would answer 'chat not found')."""
+    async with transaction(product.sessions) as session:
+        ids = select(User.id).where(User.telegram_id.between(*DEMO_IDS))
+        await session.execute(delete(UserRole).where(UserRole.user_id.in_(ids)))
+
+
 async def _play(demo: Demo, product) -> None:  # type: ignore[no-untyped-def]
     spec = demo.spec
+    await _retire_earlier_demo_officials(product)
     for index, (key, role) in enumerate(r for r in spec.roles.items() if not r[1].applicant):
         name = OFFICIAL_NAMES[index % len(OFFICIAL_NAMES)]
         async with transaction(product.sessions) as session:
@@ -174,7 +189,8 @@ async def _play(demo: Demo, product) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _register(demo: Demo, person: Person) -> None:
-    nik = f"61710545019{demo.base % 100000:05d}"
+    # A valid NIK of her own each run (one person registers once): birth year and serial vary.
+    nik = f"6171054501{demo.seed % 1_000_000:06d}"
     nik = nik[:12] + (nik[12:] if nik[12:] != "0000" else "0001")
     await demo.say(person, "/start")
     await demo.say(person, "Rina Wartawati")

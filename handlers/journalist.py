@@ -51,7 +51,7 @@ async def start_request(ctx: Ctx) -> None:
         return
     outlet = await _outlet(ctx, user)
     await ctx.set_state("req:letter")
-    ctx.say("ask_request_letter", outlet=outlet, markup=SKIP)
+    ctx.say("ask_request_letter", outlet=outlet, warnings=ctx.deps.spec.sop.warnings, markup=SKIP)
 
 
 async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
@@ -59,7 +59,9 @@ async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
         document = await receive(ctx, event, "request_letter", "request_letter")
     except parsing.InputError as error:
         ctx.say("invalid", message=error.message)
-        ctx.say("ask_request_letter", outlet=await _outlet(ctx, ctx.user), markup=SKIP)  # type: ignore[arg-type]
+        outlet = await _outlet(ctx, ctx.user)  # type: ignore[arg-type]
+        warnings = ctx.deps.spec.sop.warnings
+        ctx.say("ask_request_letter", outlet=outlet, warnings=warnings, markup=SKIP)
         return
     await submit(ctx, [document.id])
 

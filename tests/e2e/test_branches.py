@@ -152,3 +152,37 @@ async def test_tugas_lists_open_tasks_and_reopens_a_prompt(bot: BotUnderTest):
     await rina.send("/tugas")
     assert "untuk petugas" in rina.last.text
     bot.assert_clean()
+
+
+async def test_journalist_cannot_fetch_anyone_elses_files_or_cases(bot: BotUnderTest):
+    who = await bot.officials(SANGGAU)
+    rina = await bot.seeded_journalist(3801)
+    await rina.send("/ajukan")
+    await rina.upload_document(PDF, "surat-rahasia.pdf", "application/pdf")
+    prompt = message_with(who["admin"], "📎 Dokumen")
+    docs = button_data(prompt, "📎 Dokumen")
+
+    eko = await bot.seeded_journalist(3802, "Eko Pewarta")
+    answer = await eko.press_data(docs, eko.last.message_id)
+    assert answer is not None and answer.show_alert and "tidak berwenang" in (answer.text or "")
+    assert eko.documents == []
+    await eko.send("/status")
+    assert "#1" not in eko.last.text and "Belum ada permohonan" in eko.last.text
+    answer = await who["kadis"].press_data(docs, who["kadis"].last.message_id)
+    assert answer is not None and "tidak berwenang" in (answer.text or "")
+    bot.assert_clean()
+
+
+async def test_restart_while_an_official_types_a_reason(bot: BotUnderTest):
+    who = await bot.officials(SANGGAU)
+    rina = await bot.seeded_journalist(3901)
+    await rina.send("/ajukan")
+    await rina.press("Lewati")
+    admin = who["admin"]
+    await admin.press("Tolak")
+    assert "Tulis alasan" in admin.last.text
+    await bot.restart()
+    await admin.send("Media belum berbadan hukum")
+    assert "tidak dapat diproses" in rina.last.text
+    assert "Media belum berbadan hukum" in rina.last.text
+    bot.assert_clean()

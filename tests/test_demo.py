@@ -1,0 +1,40 @@
+"""`make run` without a token plays the demo: a whole case, on either SOP and either adapter,
+kept in DATABASE_URL, with nothing refused by the (strict) fake Bot API server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.demo import run_demo
+from storage.db import create_engine, session_factory
+from storage.models import Case
+
+
+@pytest.mark.parametrize(
+    ("framework", "sop", "steps"),
+    [
+        ("aiogram", "sanggau-hubungan-media", "Langkah 10/10"),
+        ("ptb", "sanggau-hubungan-media", "Langkah 10/10"),
+        ("ptb", "trenggalek-kerjasama-media", "Langkah 7/7"),
+    ],
+)
+async def test_demo_plays_a_whole_case_into_the_database(
+    tmp_path: Path, framework: str, sop: str, steps: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    settings = Settings(database_url=url, files_dir=tmp_path / "files", sop=sop)
+    transcript = await run_demo(settings, framework)
+    assert "0 ditolak server" in transcript
+    assert "hasil completed" in transcript and steps in transcript
+    assert "Rina Wartawati — Pers (pemohon)" in transcript
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        case = await session.scalar(select(Case))
+        assert case is not None and case.outcome == "completed"
+    await engine.dispose()
+    again = await run_demo(settings, framework)  # a second run on the same database works too
+    assert "Permohonan #2" in again
