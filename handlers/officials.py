@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import notify
@@ -51,7 +51,18 @@ async def accept_invite(ctx: Ctx, code: str) -> None:
     await ctx.session.flush()
     await ctx.clear_state()
     spec = ctx.deps.spec
-    ctx.say("invite_ok", name=user.name, role=spec.role_name(invite.role), office=spec.office.name)
+    waiting = await ctx.session.scalar(
+        select(func.count(Task.id)).where(
+            Task.role == invite.role, Task.status == engine.OPEN, Task.kind == "step"
+        )
+    )
+    ctx.say(
+        "invite_ok",
+        name=user.name,
+        role=spec.role_name(invite.role),
+        office=spec.office.name,
+        waiting=waiting or 0,
+    )
     ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist))
 
 

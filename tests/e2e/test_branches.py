@@ -186,3 +186,38 @@ async def test_restart_while_an_official_types_a_reason(bot: BotUnderTest):
     assert "tidak dapat diproses" in rina.last.text
     assert "Media belum berbadan hukum" in rina.last.text
     bot.assert_clean()
+
+
+async def test_an_official_invited_late_is_told_about_waiting_tasks(bot: BotUnderTest):
+    rina = await bot.seeded_journalist(4001)
+    await rina.send("/ajukan")
+    await rina.press("Lewati")  # nobody holds the admin role yet
+    admin = await bot.official(2101, "Budi Admin", "admin")
+    assert "Sudah ada 1 tugas terbuka" in admin.last.text
+    await admin.send("/tugas")
+    await admin.press("Buka #1")
+    await approve(admin, "Terima")
+    assert "Tanda terima" in rina.last.text
+    bot.assert_clean()
+
+
+async def test_expired_and_used_invites_are_refused(bot: BotUnderTest):
+    from handlers.officials import create_invite
+
+    async with bot.session() as s, s.begin():
+        invite = await create_invite(s, "kabid", "Agus", bot.clock.now(), 72)
+    first = bot.fake.user(2201, "Agus")
+    await first.send(f"/start {invite.code}")
+    assert "Selamat bergabung" in first.last.text
+    second = bot.fake.user(2202, "Penyusup")
+    await second.send(f"/start {invite.code}")
+    assert "sudah pernah dipakai" in second.last.text
+    async with bot.session() as s, s.begin():
+        late = await create_invite(s, "kabid", "Lambat", bot.clock.now(), 72)
+    bot.clock.advance(hours=73)
+    third = bot.fake.user(2203, "Lambat")
+    await third.send(f"/start {late.code}")
+    assert "kedaluwarsa" in third.last.text
+    await third.send("/tugas")
+    assert "untuk petugas" in third.last.text or "/start" in third.last.text
+    bot.assert_clean()
