@@ -13,7 +13,12 @@ from bot.cli_report import report_app
 from bot.cli_sop import sop_app
 from bot.config import Settings
 
-app = typer.Typer(help="Mitra Media: bot kemitraan media Diskominfo.", no_args_is_help=True)
+# Locals in tracebacks could carry the bot token: never show them.
+app = typer.Typer(
+    help="Mitra Media: bot kemitraan media Diskominfo.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
@@ -49,7 +54,17 @@ def run() -> None:
         finally:
             await product.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except Exception as error:  # an operator needs one clear line, not a traceback
+        message = f"{type(error).__name__}: {error}".replace(settings.token(), "<BOT_TOKEN>")
+        hint = ""
+        if "Unauthorized" in message or "Unauthorized" in type(error).__name__:
+            hint = " Periksa BOT_TOKEN (dari @BotFather)."
+        elif "connect" in message.lower() or "ClientConnector" in message:
+            hint = f" Periksa TELEGRAM_API_BASE ({settings.telegram_api_base}) dan jaringan."
+        typer.echo(f"Gagal menjalankan bot: {message}.{hint}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

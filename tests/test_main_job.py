@@ -59,3 +59,33 @@ async def test_mitramedia_run_serves_users_and_stops_on_sigterm(
     assert process.returncode == 0, logs[-2000:]
     assert TOKEN not in logs and "SECRET-main-job-token" not in logs
     assert (tmp_path / "bot.db").exists()
+
+
+async def test_a_wrong_token_gets_one_clear_line_and_no_secret(tmp_path: Path) -> None:
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    wrong = "111111:WRONG-token-never-printed"
+    env = {
+        **os.environ,
+        "BOT_TOKEN": wrong,
+        "TELEGRAM_API_BASE": fake.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "FILES_DIR": str(tmp_path / "files"),
+        "LOG_LEVEL": "DEBUG",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    await fake.stop()
+    logs = (out + err).decode()
+    assert process.returncode == 1
+    assert "Periksa BOT_TOKEN" in logs
+    assert "WRONG-token-never-printed" not in logs and "Traceback" not in logs
