@@ -155,7 +155,9 @@ def upload_type(
     """The accepted mime type of an upload, or an InputError saying what is wanted."""
     accepted, words = SLOTS[slot]
     suffix = "." + (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") else ""
-    mime = (mime_type or "").lower() or _BY_SUFFIX.get(suffix, "")
+    mime = (mime_type or "").lower()
+    if mime in ("", "application/octet-stream"):  # some clients send no real type: go by name
+        mime = _BY_SUFFIX.get(suffix, mime)
     if mime not in accepted:
         shown = file_name or mime or "berkas ini"
         raise InputError(f"Jenis berkas {shown} tidak diterima. Kirim {words}.")

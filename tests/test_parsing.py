@@ -134,3 +134,11 @@ def test_upload_type_accepts_only_what_the_slot_takes(slot, mime, name, size) ->
 def test_renamed_executable_is_not_a_pdf() -> None:
     assert not parsing.sniff_matches(b"MZ\x90\x00", "application/pdf")
     assert parsing.sniff_matches(b"%PDF-1.7", "application/pdf")
+
+
+def test_a_pdf_sent_as_octet_stream_is_judged_by_its_name_then_its_bytes() -> None:
+    limit = 10 * 1048576
+    mime = parsing.upload_type("press_card", "application/octet-stream", "KARTU.PDF", 10, limit)
+    assert mime == "application/pdf"
+    with pytest.raises(InputError):
+        parsing.upload_type("press_card", "application/octet-stream", "kartu.bin", 10, limit)
