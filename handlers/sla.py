@@ -27,7 +27,7 @@ from workflow import engine
 from workflow.calendar import WorkingCalendar
 from workflow.registry import calendar_of, spec_of
 from workflow.sla import Window, due_notices
-from workflow.spec import SopSpec
+from workflow.spec import SlaPolicy, SopSpec
 from workflow.timefmt import format_span
 
 log = logging.getLogger(__name__)
@@ -42,16 +42,13 @@ class SweepResult:
 async def sweep(
     sessions: async_sessionmaker[AsyncSession], now: datetime, spec: SopSpec, worker: str = ""
 ) -> SweepResult:
-    """One pass over open tasks, then the digest. `spec` is the office's active SOP (digest)."""
+    """One pass over open tasks, then the digest. `spec` is the office's active SOP (digest).
+
+    Reading is one pass; only a task with a notice not yet claimed gets a write transaction,
+    so an idle sweep over many open tasks stays cheap."""
     replies: list[Reply] = []
     claimed: list[str] = []
-    async with sessions() as session:
-        task_ids = list(
-            await session.scalars(
-                select(Task.id).where(Task.status == engine.OPEN).order_by(Task.due_at)
-            )
-        )
-    for task_id in task_ids:
+    for task_id in await _tasks_with_new_notices(sessions, now):
         async with transaction(sessions) as session:
             got = await _task_notices(session, task_id, now, worker)
         for key, messages in got:
@@ -63,6 +60,37 @@ async def sweep(
         claimed.append(digest[0])
         replies.extend(digest[1])
     return SweepResult(replies, claimed)
+
+
+async def _tasks_with_new_notices(
+    sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> list[int]:
+    wanted: dict[str, int] = {}
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Task, Case.sop_version_id)
+            .join(Case, Case.id == Task.case_id)
+            .where(Task.status == engine.OPEN)
+            .order_by(Task.due_at)
+        )
+        for task, version_id in rows.all():
+            spec = await spec_of(session, version_id)
+            for notice in due_notices(_window(task), _policy(spec, task), calendar_of(spec), now):
+                wanted[notice.key] = task.id
+        taken: set[str] = set()
+        keys = list(wanted)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            taken.update(await session.scalars(select(Notice.key).where(Notice.key.in_(chunk))))
+    return sorted({task_id for key, task_id in wanted.items() if key not in taken})
+
+
+def _window(task: Task) -> Window:
+    return Window(task.id, task.sla_start_at or task.created_at, task.due_at, task.clock)  # type: ignore[arg-type]
+
+
+def _policy(spec: SopSpec, task: Task) -> SlaPolicy:
+    return spec.sla if task.kind == "revision" else spec.sla_for(spec.step(task.step_number))
 
 
 async def claim(
@@ -98,10 +126,8 @@ async def _task_notices(
         return []
     spec = await spec_of(session, case.sop_version_id)
     calendar = calendar_of(spec)
-    policy = spec.sla if task.kind == "revision" else spec.sla_for(spec.step(task.step_number))
-    window = Window(task.id, task.sla_start_at or task.created_at, task.due_at, task.clock)  # type: ignore[arg-type]
     out: list[tuple[str, list[Reply]]] = []
-    for notice in due_notices(window, policy, calendar, now):
+    for notice in due_notices(_window(task), _policy(spec, task), calendar, now):
         if task.kind == "revision" and notice.kind == "escalate":
             continue  # the journalist's own delay; the case simply waits
         if not await claim(session, notice.key, notice.kind, now, worker, task.id):
