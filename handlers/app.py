@@ -123,7 +123,7 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
     elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
         await journalist.revision_file(ctx, event, case.id)
     elif state in ("reason", "note"):
-        ctx.say("invalid", message="Tulis dalam bentuk teks, atau ketik /batal.")
+        ctx.say("text_please")
     else:
         ctx.say(
             "unknown_text",
@@ -176,7 +176,7 @@ async def cmd_cancel(ctx: Ctx, _arg: str) -> None:
         return
     if registration.in_registration(ctx.state.name):
         await ctx.clear_state()
-        ctx.say("invalid", message="Pendaftaran dihentikan. Ketik /start untuk mengulang.")
+        ctx.say("registration_stopped")
         return
     await ctx.clear_state()
     ctx.say("cancelled")

@@ -11,7 +11,7 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prompts import prompt_messages, short
-from handlers.render import toast
+from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
@@ -19,7 +19,9 @@ from workflow import engine
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
 
-SKIP = InlineKeyboard(((Button("Lewati", Callback(Op.skip).pack()),),))
+
+def skip_keyboard() -> InlineKeyboard:
+    return InlineKeyboard(((Button(label("skip"), Callback(Op.skip).pack()),),))
 
 
 def _journalist(ctx: Ctx) -> User | None:
@@ -51,7 +53,12 @@ async def start_request(ctx: Ctx) -> None:
         return
     outlet = await _outlet(ctx, user)
     await ctx.set_state("req:letter")
-    ctx.say("ask_request_letter", outlet=outlet, warnings=ctx.deps.spec.sop.warnings, markup=SKIP)
+    ctx.say(
+        "ask_request_letter",
+        outlet=outlet,
+        warnings=ctx.deps.spec.sop.warnings,
+        markup=skip_keyboard(),
+    )
 
 
 async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
@@ -61,7 +68,7 @@ async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
         ctx.say("invalid", message=error.message)
         outlet = await _outlet(ctx, ctx.user)  # type: ignore[arg-type]
         warnings = ctx.deps.spec.sop.warnings
-        ctx.say("ask_request_letter", outlet=outlet, warnings=warnings, markup=SKIP)
+        ctx.say("ask_request_letter", outlet=outlet, warnings=warnings, markup=skip_keyboard())
         return
     await submit(ctx, [document.id])
 
@@ -112,15 +119,6 @@ async def status(ctx: Ctx) -> None:
     ctx.say("status", cases=[await _case_view(ctx, c) for c in cases])
 
 
-STATUS_WORDS = {
-    "open": "sedang diproses",
-    "returned": "dikembalikan — menunggu perbaikan Anda",
-    "completed": "selesai",
-    "rejected": "ditolak",
-    "archived": "didokumentasikan (tidak ditetapkan)",
-}
-
-
 async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
     spec = await spec_of(ctx.session, case.sop_version_id)
     outlet = await ctx.session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
@@ -129,7 +127,7 @@ async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
         "id": case.id,
         "agenda": case.agenda_number,
         "outlet": outlet.name if outlet else "-",
-        "status": STATUS_WORDS.get(case.outcome or case.status, case.status),
+        "status": case.outcome or case.status,
         "step": None,
         "news": None,
         "history": await _history(ctx, spec, case),
@@ -140,7 +138,7 @@ async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
             step=step.number,
             total=spec.total_steps,
             activity=short(step.activity, 100),
-            holder=spec.role_name(task.role) if task.role != spec.applicant_role else "Anda",
+            holder=spec.role_name(task.role) if task.role != spec.applicant_role else None,
             due=task.due_at,
         )
         if step.starts_period:
@@ -150,13 +148,6 @@ async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
                 period=case.period,
             )
     return view
-
-
-HISTORY_WORDS = {
-    "submit": "permohonan diajukan",
-    "resubmit": "perbaikan dikirim",
-    "news": "berita dikirim",
-}
 
 
 async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -169,12 +160,18 @@ async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # ty
     for event in events:
         step = spec.step(event.step_number) if event.step_number else None
         action = step.action(event.action) if step else None
-        text = HISTORY_WORDS.get(event.action) or (action.label if action else event.action)
-        if step is not None and event.action not in HISTORY_WORDS:
-            text = f"langkah {step.number}: {text} ({spec.role_name(event.role or '')})"
-        if event.note and event.action in ("return", "reject", "no"):
-            text += f" — {short(event.note, 150)}"
-        rows.append({"at": event.at, "text": text})
+        rows.append(
+            {
+                "at": event.at,
+                "kind": event.action,
+                "step": step.number if step else None,
+                "label": action.label if action else event.action,
+                "role": spec.role_name(event.role or ""),
+                "note": short(event.note, 150)
+                if event.note and event.action in ("return", "reject", "no")
+                else "",
+            }
+        )
     return rows[-8:]
 
 
@@ -203,7 +200,7 @@ async def revision_file(ctx: Ctx, event: MessageEvent, case_id: int) -> None:
         name=document.file_name,
         case_id=case_id,
         markup=InlineKeyboard(
-            ((Button("🔁 Kirim ulang", Callback(Op.resubmit, case_id).pack()),),)
+            ((Button(label("resubmit"), Callback(Op.resubmit, case_id).pack()),),)
         ),
     )
 
@@ -272,7 +269,7 @@ async def on_news_message(ctx: Ctx, event: MessageEvent) -> None:
             today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
             data["date"] = parsing.published_date(event.text or "", today).isoformat()
             await ctx.set_state("news:shot", **data)
-            ctx.say("news_ask_screenshot", markup=SKIP)
+            ctx.say("news_ask_screenshot", markup=skip_keyboard())
         elif step == "shot":
             document = await receive(ctx, event, "screenshot", "screenshot", int(data["case_id"]))
             await save_news(ctx, document.id)

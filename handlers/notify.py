@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import Callback, Op
 from handlers.prompts import prompt_messages, verb_of
-from handlers.render import render
+from handlers.render import label, render
 from handlers.replies import (
     Button,
     EditMessage,
@@ -120,7 +120,7 @@ async def _tell_applicant(
                     due=revision.due_at,
                 ),
                 InlineKeyboard(
-                    ((Button("🔁 Kirim ulang", Callback(Op.resubmit, case.id).pack()),),)
+                    ((Button(label("resubmit"), Callback(Op.resubmit, case.id).pack()),),)
                 ),
             )
         )

@@ -14,7 +14,7 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.menus import commands_for
 from handlers.prompts import confirm_keyboard, keyboard, prompt_messages, prompt_text, short
-from handlers.render import render, toast
+from handlers.render import label, render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
 from storage.models import Case, Invite, Task, TaskPrompt, UserRole
 from workflow import engine
@@ -112,7 +112,7 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
             label=action.label,
             case=case,
             what=what,
-            markup=InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),)),
+            markup=InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),)),
         )
         return
     try:
@@ -226,7 +226,7 @@ async def _ask_text(ctx: Ctx, task_id: int, purpose: str) -> None:
         return
     task, case, _spec = found
     ctx.answer()
-    cancel = InlineKeyboard(((Button("Batal", Callback(Op.cancel).pack()),),))
+    cancel = InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),))
     await ctx.set_state(purpose, task_id=task.id)
     if purpose == "note":
         ctx.say("ask_note", case=case, step=task.step_number, markup=cancel)
@@ -261,7 +261,7 @@ async def _refresh_prompts(ctx: Ctx, task_id: int) -> None:
 async def list_tasks(ctx: Ctx) -> None:
     user = ctx.user
     if user is None or not user.role_keys:
-        ctx.say("refused", message="Perintah ini untuk petugas dinas.")
+        ctx.say("officials_only")
         return
     rows: list[dict[str, Any]] = []
     tasks = await ctx.session.scalars(
@@ -291,7 +291,7 @@ async def list_tasks(ctx: Ctx) -> None:
     buttons = tuple(
         (
             Button(
-                f"Buka #{r['case_id']} · langkah {r['step']}",
+                label("open_task", r["case_id"], r["step"]),
                 Callback(Op.back, int(r["task_id"]), "new").pack(),
             ),
         )

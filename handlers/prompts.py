@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import Callback, Op
-from handlers.render import render
+from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
 from storage.models import AuditEvent, Case, MediaOutlet, Task, User
 from workflow import engine
@@ -100,29 +100,30 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
             (Button(f"{mark} {short(k.label, TOGGLE_LABEL)}", _cb(Op.check, task.id, k.key)),)
         )
     if step.starts_period:
-        rows.append((Button("📰 Kirim berita", _cb(Op.news, task.case_id)),))
+        rows.append((Button(label("news"), _cb(Op.news, task.case_id)),))
     actions = [Button(a.label, _cb(Op.act, task.id, a.name)) for a in step.actions]
     rows.extend(tuple(actions[i : i + 2]) for i in range(0, len(actions), 2))
     if not applicant_step:
         rows.append(
             (
-                Button("📎 Dokumen", _cb(Op.docs, task.id)),
-                Button("📝 Catatan", _cb(Op.note, task.id)),
-                Button("➕ Lampirkan", _cb(Op.attach, task.id)),
+                Button(label("docs"), _cb(Op.docs, task.id)),
+                Button(label("note"), _cb(Op.note, task.id)),
+                Button(label("attach"), _cb(Op.attach, task.id)),
             )
         )
     return InlineKeyboard(tuple(rows))
 
 
-def confirm_keyboard(task: Task, action_name: str, label: str) -> InlineKeyboard:
+def confirm_keyboard(task: Task, action_name: str, action_label: str) -> InlineKeyboard:
     return InlineKeyboard(
         (
             (
                 Button(
-                    f"✅ Semua lengkap — {short(label, 24)}", _cb(Op.confirm, task.id, action_name)
+                    label("confirm_all", short(action_label, 24)),
+                    _cb(Op.confirm, task.id, action_name),
                 ),
             ),
-            (Button("↩️ Kembali", _cb(Op.back, task.id)),),
+            (Button(label("back"), _cb(Op.back, task.id)),),
         )
     )
 

@@ -13,13 +13,16 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
 from handlers.menus import commands_for
-from handlers.render import toast
+from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, ReplyKeyboard
 from handlers.uploads import receive
 from storage.models import MediaOutlet, User
 
 STEPS = ("name", "nik", "phone", "outlet", "kind", "website", "press_card", "media_proof")
-PHONE_KEYBOARD = ReplyKeyboard((("📱 Bagikan nomor telepon",),), request_contact=True)
+
+
+def phone_keyboard() -> ReplyKeyboard:
+    return ReplyKeyboard(((label("share_phone"),),), request_contact=True)
 
 
 async def begin(ctx: Ctx) -> None:
@@ -36,7 +39,7 @@ async def ask(ctx: Ctx, step: str) -> None:
     elif step == "nik":
         ctx.say("ask_nik")
     elif step == "phone":
-        ctx.say("ask_phone", markup=PHONE_KEYBOARD)
+        ctx.say("ask_phone", markup=phone_keyboard())
     elif step == "outlet":
         ctx.say("ask_outlet", markup=RemoveKeyboard())
     elif step == "kind":
@@ -116,10 +119,8 @@ async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
 
 async def _take_file(ctx: Ctx, user: User, step: str, event: MessageEvent) -> None:
     document = await receive(ctx, event, step, step)
-    label = "Kartu pers" if step == "press_card" else "Bukti kepemilikan media"
-    ctx.say(
-        "file_saved", label=label, name=document.file_name, size=parsing.human_size(document.size)
-    )
+    size = parsing.human_size(document.size)
+    ctx.say("file_saved", slot=step, name=document.file_name, size=size)
     if step == "press_card":
         await _advance(ctx, "media_proof")
     else:

@@ -78,8 +78,17 @@ def _duration(value: Duration) -> str:
 
 def toast(name: str) -> str:
     """A button pop-up text (plain, not HTML) from templates/messages/toasts.txt.j2."""
-    module = _plain().get_template("messages/toasts.txt.j2").module
-    return str(getattr(module, name)()).strip()
+    return _macro("toasts", name)
+
+
+def label(name: str, *args: object) -> str:
+    """A button label (plain text) from templates/messages/labels.txt.j2."""
+    return _macro("labels", name, *args)
+
+
+def _macro(template: str, name: str, *args: object) -> str:
+    module = _plain().get_template(f"messages/{template}.txt.j2").module
+    return str(getattr(module, name)(*args)).strip()
 
 
 @lru_cache(maxsize=1)

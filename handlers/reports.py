@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Ctx
 from handlers.menus import HEAD_ROLES
+from handlers.render import render
 from handlers.replies import SendDocument
 from workflow import compliance_export as export
 from workflow.compliance import Report, compute
@@ -58,7 +59,7 @@ async def laporan(ctx: Ctx, arg: str = "") -> None:
             file_name=xlsx.name,
             path=str(xlsx),
             mime_type=XLSX_MIME,
-            caption="Rincian per langkah dan per petugas.",
+            caption=render("report_document"),
         )
     )
 

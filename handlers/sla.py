@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.callbacks import Callback, Op
 from handlers.prompts import case_labels, keyboard, prompt_text, short
-from handlers.render import render
+from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
 from storage.db import transaction
 from storage.models import Case, Notice, Task, User, UserRole
@@ -171,7 +171,7 @@ async def _revision_reminder(
     text = render(
         "sla_revision", tz=spec.office.timezone, case=case, due=task.due_at, overdue=overdue
     )
-    markup = InlineKeyboard(((Button("🔁 Kirim ulang", Callback(Op.resubmit, case.id).pack()),),))
+    markup = InlineKeyboard(((Button(label("resubmit"), Callback(Op.resubmit, case.id).pack()),),))
     return [SendMessage(applicant.telegram_id, text, markup)]
 
 
