@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import count
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Document, MediaOutlet, User, UserRole
+from workflow import engine
+from workflow.clock import ManualClock
 from workflow.loader import builtin_sops, load_spec
+from workflow.registry import install
 from workflow.spec import SopSpec
 
 _ids = count(1000)
@@ -73,3 +76,17 @@ async def make_officials(session: AsyncSession, spec: SopSpec, now: datetime) ->
         for key, role in spec.roles.items()
         if not role.applicant
     }
+
+
+async def new_case(
+    sessions: async_sessionmaker[AsyncSession], spec: SopSpec, now: datetime
+) -> tuple[dict[str, User], User, int]:
+    """An office with one official per role, a journalist with documents, and a submitted case."""
+    async with sessions() as s, s.begin():
+        version = await install(s, spec, ManualClock(now))
+        officials = await make_officials(s, spec, now)
+        journalist, outlet = await make_journalist(s, now)
+        result = await engine.submit_case(
+            s, version=version, applicant=journalist, outlet_id=outlet.id, subject="x", now=now
+        )
+    return officials, journalist, result.case.id

@@ -16,11 +16,10 @@ from sqlalchemy.pool import StaticPool
 
 from storage.db import create_engine, session_factory
 from storage.models import AuditEvent, Base, Case, Task
-from tests.factories import builtin, make_journalist, make_officials, make_user
+from tests.factories import builtin, make_user, new_case
 from workflow import engine
 from workflow.clock import ManualClock
 from workflow.errors import WorkflowError
-from workflow.registry import install
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 SPECS = {sop: builtin(sop) for sop in ("sanggau-hubungan-media", "trenggalek-kerjasama-media")}
@@ -77,21 +76,10 @@ async def _run(sop_id: str, sequence: list) -> None:
         await conn.run_sync(Base.metadata.create_all)
     sessions = session_factory(db)
     clock = ManualClock(START)
+    who, journalist, case_id = await new_case(sessions, spec, START)
+    officials = list(who.values())
     async with sessions() as s, s.begin():
-        version = await install(s, spec, clock)
-        officials = list((await make_officials(s, spec, START)).values())
-        journalist, outlet = await make_journalist(s, START)
         outsider = await make_user(s, "Orang lain", START)
-        case_id = (
-            await engine.submit_case(
-                s,
-                version=version,
-                applicant=journalist,
-                outlet_id=outlet.id,
-                subject="x",
-                now=START,
-            )
-        ).case.id
     people = [*officials, journalist, outsider]
     for who, action, note, confirm, older in sequence:
         clock.advance(timedelta(minutes=7))
@@ -150,20 +138,7 @@ def test_walking_forward_with_the_right_people_always_ends(sop_id: str, data) ->
             await conn.run_sync(Base.metadata.create_all)
         sessions = session_factory(db)
         clock = ManualClock(START)
-        async with sessions() as s, s.begin():
-            version = await install(s, spec, clock)
-            officials = await make_officials(s, spec, START)
-            journalist, outlet = await make_journalist(s, START)
-            case_id = (
-                await engine.submit_case(
-                    s,
-                    version=version,
-                    applicant=journalist,
-                    outlet_id=outlet.id,
-                    subject="x",
-                    now=START,
-                )
-            ).case.id
+        officials, journalist, case_id = await new_case(sessions, spec, START)
         for _ in range(100):
             async with sessions() as s, s.begin():
                 task = await engine.open_task_of_case(s, case_id)

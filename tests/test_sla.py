@@ -21,10 +21,8 @@ from handlers.replies import SendMessage
 from handlers.sla import sweep
 from storage.db import create_engine, session_factory
 from storage.models import Notice
-from tests.factories import builtin, make_journalist, make_officials
+from tests.factories import builtin, new_case
 from workflow import engine
-from workflow.clock import ManualClock
-from workflow.registry import install
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -39,21 +37,7 @@ START = wib(2026, 12, 23, 14, 0)
 async def _case_at_step(sessions, sop_id: str, stop_at: int, when: datetime):
     """A case walked forward at `when` until the open task is step `stop_at`."""
     spec = builtin(sop_id)
-    clock = ManualClock(when)
-    async with sessions() as s, s.begin():
-        version = await install(s, spec, clock)
-        who = await make_officials(s, spec, when)
-        journalist, outlet = await make_journalist(s, when)
-        case_id = (
-            await engine.submit_case(
-                s,
-                version=version,
-                applicant=journalist,
-                outlet_id=outlet.id,
-                subject="x",
-                now=when,
-            )
-        ).case.id
+    who, journalist, case_id = await new_case(sessions, spec, when)
     while True:
         async with sessions() as s, s.begin():
             task = await engine.open_task_of_case(s, case_id)
