@@ -8,7 +8,7 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import journalist, officials, registration, reports
+from handlers import conversation, journalist, officials, parsing, registration, reports
 from handlers.callbacks import Op, unpack
 from handlers.context import Ctx, Deps, find_user
 from handlers.events import CallbackEvent, Event, MessageEvent
@@ -16,8 +16,9 @@ from handlers.menus import commands_for, default_commands
 from handlers.ports import FileFetcher
 from handlers.render import render, toast
 from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
+from handlers.uploads import receive
 from storage.db import transaction
-from storage.models import TaskPrompt
+from storage.models import Task, TaskPrompt
 from workflow.clock import Clock
 from workflow.errors import WorkflowError
 
@@ -73,8 +74,6 @@ class MitraApp:
         return [SendMessage(event.chat_id, text)]
 
     async def _context(self, session: AsyncSession, event: Event, files: FileFetcher) -> Ctx:
-        from handlers import conversation
-
         ctx = Ctx(
             session=session,
             now=self.clock.now(),
@@ -133,10 +132,6 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
 
 
 async def _attach(ctx: Ctx, event: MessageEvent) -> None:
-    from handlers import parsing
-    from handlers.uploads import receive
-    from storage.models import Task
-
     task = await ctx.session.get(Task, int(ctx.state.data["task_id"]))
     if task is None or ctx.user is None or task.role not in ctx.user.role_keys:
         await ctx.clear_state()
@@ -248,9 +243,6 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await journalist.start_news(ctx, cb.id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
-    elif cb.op == Op.case:
-        ctx.answer()
-        await journalist.status(ctx)
     else:
         await officials.on_task_button(ctx, cb, event.message_id)
 

@@ -22,7 +22,6 @@ class Op(StrEnum):
     note = "n"  # write a disposition note
     attach = "f"  # attach a file to the case
     back = "b"  # redraw the task prompt
-    case = "s"  # show one case (journalist)
     resubmit = "r"  # send a returned request back
     news = "w"  # start sending a news item
     kind = "m"  # registration: media type

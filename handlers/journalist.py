@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -278,8 +279,6 @@ async def on_news_message(ctx: Ctx, event: MessageEvent) -> None:
 
 
 async def save_news(ctx: Ctx, screenshot_id: int | None) -> None:
-    from datetime import date
-
     data = dict(ctx.state.data)
     await ctx.clear_state()
     assert ctx.user is not None

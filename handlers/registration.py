@@ -18,8 +18,6 @@ from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, ReplyKeyboa
 from handlers.uploads import receive
 from storage.models import MediaOutlet, User
 
-STEPS = ("name", "nik", "phone", "outlet", "kind", "website", "press_card", "media_proof")
-
 
 def phone_keyboard() -> ReplyKeyboard:
     return ReplyKeyboard(((label("share_phone"),),), request_contact=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +28,6 @@ async def next_value(session: AsyncSession, scope: str, year: int) -> int:
         .returning(Counter.value)
     )
     return int(result.scalar_one())
-
-
-async def current_value(session: AsyncSession, scope: str, year: int) -> int:
-    value = await session.scalar(
-        select(Counter.value).where(Counter.scope == scope, Counter.year == year)
-    )
-    return int(value or 0)
 
 
 def format_number(template: str, seq: int, year: int, month: int) -> str:

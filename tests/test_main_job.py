@@ -16,23 +16,20 @@ from bot.fakeapi.server import FakeTelegram
 TOKEN = "987654321:SECRET-main-job-token"
 
 
-@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
-async def test_mitramedia_run_serves_users_and_stops_on_sigterm(
-    tmp_path: Path, framework: str
-) -> None:
-    fake = FakeTelegram(token=TOKEN)
-    await fake.start()
+async def _run_bot(
+    tmp_path: Path, token: str, api_base: str, **extra: str
+) -> asyncio.subprocess.Process:
+    """`mitramedia run` in its own process, on a fresh SQLite file, logging at DEBUG."""
     env = {
         **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "BOT_FRAMEWORK": framework,
-        "TELEGRAM_API_BASE": fake.base_url,
+        "BOT_TOKEN": token,
+        "TELEGRAM_API_BASE": api_base,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         "FILES_DIR": str(tmp_path / "files"),
-        "SWEEP_SECONDS": "1",
         "LOG_LEVEL": "DEBUG",
+        **extra,
     }
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
@@ -41,6 +38,17 @@ async def test_mitramedia_run_serves_users_and_stops_on_sigterm(
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+    )
+
+
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+async def test_mitramedia_run_serves_users_and_stops_on_sigterm(
+    tmp_path: Path, framework: str
+) -> None:
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    process = await _run_bot(
+        tmp_path, TOKEN, fake.base_url, BOT_FRAMEWORK=framework, SWEEP_SECONDS="1"
     )
     try:
         for _ in range(200):  # wait until it polls
@@ -65,24 +73,7 @@ async def test_a_wrong_token_gets_one_clear_line_and_no_secret(tmp_path: Path) -
     fake = FakeTelegram(token=TOKEN)
     await fake.start()
     wrong = "111111:WRONG-token-never-printed"
-    env = {
-        **os.environ,
-        "BOT_TOKEN": wrong,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "FILES_DIR": str(tmp_path / "files"),
-        "LOG_LEVEL": "DEBUG",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await _run_bot(tmp_path, wrong, fake.base_url)
     out, err = await asyncio.wait_for(process.communicate(), 60)
     await fake.stop()
     logs = (out + err).decode()

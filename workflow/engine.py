@@ -25,6 +25,7 @@ from storage.models import (
     SopVersion,
     Task,
     User,
+    UserRole,
 )
 from workflow.durations import Duration
 from workflow.errors import (
@@ -34,7 +35,6 @@ from workflow.errors import (
     ReasonRequired,
     TaskClosed,
     UnknownAction,
-    WorkflowError,
 )
 from workflow.registry import calendar_of, spec_of
 from workflow.spec import END, Action, ActionKind, Condition, Effect, SopSpec, Step
@@ -271,8 +271,6 @@ async def news_count(session: AsyncSession, case_id: int, period: int) -> int:
 
 async def holders(session: AsyncSession, spec: SopSpec, task: Task, case: Case) -> list[User]:
     """Everyone who may act on a task: the applicant for his own steps, else the role's holders."""
-    from storage.models import UserRole
-
     if task.role == spec.applicant_role:
         applicant = await session.get(User, case.applicant_id)
         return [applicant] if applicant else []
@@ -293,14 +291,6 @@ async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
         .order_by(Document.id)
     )
     return list(rows)
-
-
-def may_act(spec: SopSpec, case: Case, task: Task, actor: User) -> bool:
-    try:
-        check_actor(spec, case, task, actor)
-    except WorkflowError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- internals

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import SopVersion
 from workflow.calendar import WorkingCalendar
 from workflow.clock import Clock
-from workflow.spec import SopSpec
+from workflow.spec import Office, SopSpec
 
 _specs: dict[str, SopSpec] = {}
 
@@ -64,6 +64,4 @@ def calendar_of(spec: SopSpec) -> WorkingCalendar:
 
 @lru_cache(maxsize=64)
 def _calendar(office_json: str) -> WorkingCalendar:
-    from workflow.spec import Office
-
     return WorkingCalendar.from_office(Office.model_validate_json(office_json))
