@@ -2,32 +2,46 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# `make run` installs only the framework it runs (BOT_FRAMEWORK from the environment, default
+# aiogram); `make test` installs both, since every adapter test runs on each.
+FRAMEWORK := $(or $(BOT_FRAMEWORK),aiogram)
+RUN_STAMP := $(VENV)/.installed-$(FRAMEWORK)
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: install run demo test lint typecheck unit
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-install: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[$(FRAMEWORK)]'
+	@touch $@
 
-# With BOT_TOKEN set: the real bot (long polling). Without: the demo on the built-in fake server.
-run: install
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[aiogram,ptb,dev]'
+	@touch $@
+
+install: $(RUN_STAMP)
+
+# With BOT_TOKEN set: the real bot (long polling). Without: the demo on the built-in fake
+# server, in its own database under ./data/demo/ (never DATABASE_URL).
+run: $(RUN_STAMP)
 	$(BIN)/mitramedia run
 
-demo: install
+demo: $(RUN_STAMP)
 	$(BIN)/mitramedia demo
 
-lint: install
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-unit: install
+# Includes tests/test_wheel.py: builds the wheel, installs it apart from the checkout and runs
+# `mitramedia demo` from it.
+unit: $(TEST_STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

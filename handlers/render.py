@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from workflow import timefmt
 from workflow.durations import Duration
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The top-level `templates` package (its files are package data): found through importlib,
+# so an installed wheel renders exactly as the checkout does.
+TEMPLATES_PACKAGE = "templates"
+
+
+def _loader() -> PackageLoader:
+    return PackageLoader(TEMPLATES_PACKAGE, "")
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=_loader(),
         autoescape=select_autoescape(enabled_extensions=("j2", "html"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -94,5 +99,5 @@ def _macro(template: str, name: str, *args: object) -> str:
 @lru_cache(maxsize=1)
 def _plain() -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined
+        loader=_loader(), autoescape=False, undefined=StrictUndefined
     )

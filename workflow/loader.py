@@ -14,6 +14,7 @@ import json
 import re
 import typing
 from collections import Counter
+from importlib import resources
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +122,9 @@ def spec_fingerprint(text: str) -> str:
 
 
 def builtin_sop_dir() -> Path:
-    return Path(__file__).resolve().parent / "sops"
+    """The SOP files shipped as package data of `workflow` (a checkout or an installed wheel;
+    pip always installs a wheel unpacked, so the resource is a real folder)."""
+    return Path(str(resources.files("workflow").joinpath("sops")))
 
 
 def builtin_sops() -> dict[str, Path]:
