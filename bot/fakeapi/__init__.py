@@ -12,6 +12,8 @@ drive it with ``fake.user(...)``::
         assert fake.rejected == []
 """
 
+from . import faults
+from .faults import Fault, FaultPlan
 from .harness import CallbackAnswer, FakeUser
 from .html import HtmlParseError, ParsedText, parse_html
 from .server import (
@@ -29,10 +31,13 @@ __all__ = [
     "CallbackQueryRecord",
     "FakeTelegram",
     "FakeUser",
+    "Fault",
+    "FaultPlan",
     "HtmlParseError",
     "ParsedText",
     "RecordedRequest",
     "StoredFile",
     "StoredMessage",
+    "faults",
     "parse_html",
 ]

@@ -4,6 +4,12 @@ Point a bot at ``http://127.0.0.1:8081`` (aiogram: ``TelegramAPIServer.from_base
 python-telegram-bot: ``base_url=.../bot``) and, with ``--chat``, talk to it from this
 terminal as a simulated user: type text to send it, ``!press LABEL`` to tap an inline
 button, ``!tap LABEL`` for a reply-keyboard button, ``!contact`` to share the contact.
+
+``--faults FILE`` arms injected faults (see ``bot.fakeapi.faults``) from a JSON list such as
+``[{"method": "sendMessage", "kind": "status", "code": 502, "times": 3},
+{"method": "sendMessage", "chat_id": 1001, "kind": "hang_after"}]``; each one applied is
+logged on stderr. Held requests (``hang``, ``hang_after``) wait until their client hangs
+up, or ``!release`` in the ``--chat`` console.
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import logging
 import sys
+from pathlib import Path
 
 from .harness import FakeUser
 from .server import FakeTelegram
@@ -25,6 +34,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--username", default="mitramedia_bot")
     parser.add_argument("--name", default="Mitra Media")
     parser.add_argument("--no-flood-control", action="store_true")
+    parser.add_argument("--faults", metavar="FILE", type=Path, help="JSON list of faults to arm")
     parser.add_argument(
         "--chat",
         metavar="USER_ID:NAME",
@@ -54,6 +64,10 @@ async def _act(user: FakeUser, line: str) -> None:
         await user.tap_reply_button(line.removeprefix("!tap ").strip())
     elif line.strip() == "!contact":
         await user.share_contact()
+    elif line.strip() == "!release":
+        for rule in user.fake.faults.rules:
+            if rule.fault.gate is not None:
+                rule.fault.gate.release()
     else:
         await user.send(line)
 
@@ -77,7 +91,7 @@ async def _console(fake: FakeTelegram, spec: str) -> None:
         _print_new(user, since)
 
 
-async def _main(args: argparse.Namespace) -> None:
+def build(args: argparse.Namespace) -> FakeTelegram:
     fake = FakeTelegram(
         token=args.token,
         bot_username=args.username,
@@ -86,6 +100,15 @@ async def _main(args: argparse.Namespace) -> None:
         port=args.port,
         flood_control=not args.no_flood_control,
     )
+    if args.faults is not None:
+        fake.faults.load(json.loads(args.faults.read_text()))
+    return fake
+
+
+async def _main(args: argparse.Namespace) -> None:
+    if args.faults is not None:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    fake = build(args)
     async with fake:
         print(f"fake Telegram Bot API at {fake.base_url} (token {fake.token})", flush=True)
         if args.chat:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import BodyPartReader, ClientSession, ClientTimeout, MultipartReader, web
 
+from .faults import FaultPlan
 from .harness import CallbackAnswer, FakeUser
 from .html import (
     Entity,
@@ -336,6 +337,8 @@ class RecordedRequest:
     description: str | None = None
     result: Any = None
     aborted: bool = False  # the client hung up before an answer (bot shutting down)
+    fault: str | None = None  # label of the injected fault that hit it (faults.py)
+    injected: bool = False  # error_code/description are the fault's, not a refusal
 
 
 @dataclass
@@ -440,6 +443,7 @@ class FakeTelegram:
         self.user_think_time = user_think_time
         self.idle_probe: Callable[[], bool] | None = None
         self.requests: list[RecordedRequest] = []
+        self.faults = FaultPlan(self)
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self._users: dict[int, UserAccount] = {}
         self._harness_users: dict[int, FakeUser] = {}
@@ -540,6 +544,8 @@ class FakeTelegram:
             raw = await self._read_params(request)
         except ApiError as err:
             return self._json(err.body(), err.code)
+        if (faulted := await self.faults.intercept(request, raw)) is not None:
+            return faulted
         status, body = await self.execute(request.match_info["method"], raw)
         return self._json(body, status)
 
@@ -627,8 +633,9 @@ class FakeTelegram:
 
     @property
     def rejected(self) -> list[RecordedRequest]:
-        """Requests Telegram answered with an error (not those still waiting or abandoned)."""
-        return [r for r in self.requests if r.error_code is not None]
+        """Requests Telegram answered with an error (not those still waiting or abandoned,
+        nor failures injected by ``self.faults``: see ``faults.injected``)."""
+        return [r for r in self.requests if r.error_code is not None and not r.injected]
 
     def calls(self, method: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method.lower() == method.lower()]
@@ -1624,6 +1631,10 @@ class FakeTelegram:
         message = self._store(chat, from_bot=False, **content)
         self._enqueue("message", self.message_json(message))
         return message
+
+    def inject_raw_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update exactly as given (shapes a framework may not read); returns it."""
+        return self._enqueue(kind, json.loads(json.dumps(payload)))
 
     def inject_text(self, user_id: int, text: str) -> StoredMessage:
         entities = detect_entities(text, [])
