@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     sop: str = "sanggau-hubungan-media"
     timezone: str = "Asia/Jakarta"
     invite_ttl_hours: int = 72
+    # A question waiting for an official's typed text (reason, note, file) lapses after this.
+    prompt_ttl_minutes: int = 30
     max_upload_mb: int = 10
     sweep_seconds: int = 30
     # Telegram paces one chat to about a message a second after a short burst.

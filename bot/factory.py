@@ -53,5 +53,6 @@ async def build_product(
         invite_ttl_hours=settings.invite_ttl_hours,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         files_dir=settings.files_dir,
+        prompt_ttl_minutes=settings.prompt_ttl_minutes,
     )
     return Product(MitraApp(sessions, clock, deps), engine, sessions, clock)

@@ -104,10 +104,14 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
     if text.startswith("/"):
         name, _, arg = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
+        if name not in ("batal", "cancel"):  # /batal says what it cancelled
+            await officials.drop_prompt(ctx)  # any command ends a question about a task
         handler = COMMANDS.get(name)
         if handler is not None:
             await handler(ctx, arg.strip())
             return
+    else:
+        await officials.expire_prompt(ctx)  # lapsed, or its task handled: the text is new
     state = ctx.state.name
     if registration.in_registration(state):
         await registration.on_message(ctx, event)
@@ -115,6 +119,8 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await journalist.on_request_letter(ctx, event)
     elif state.startswith("news:"):
         await journalist.on_news_message(ctx, event)
+    elif state == "confirm":
+        ctx.say("confirm_pending")
     elif state in ("reason", "note") and text:
         await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
     elif state == "attach":

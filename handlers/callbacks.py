@@ -27,6 +27,8 @@ class Op(StrEnum):
     kind = "m"  # registration: media type
     skip = "x"  # skip an optional step of a wizard
     cancel = "z"  # cancel the current dialogue
+    yes = "y"  # "Ya" to an action's confirm: question (what was asked is in the conversation)
+    no = "q"  # "Batal" to that question: nothing is taken, the prompt comes back
 
 
 @dataclass(frozen=True)

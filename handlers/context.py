@@ -31,6 +31,7 @@ class Deps:
     invite_ttl_hours: int = 72
     max_upload_bytes: int = 10 * 1024 * 1024
     files_dir: Path = Path("data/files")
+    prompt_ttl_minutes: int = 30  # a question waiting for typed text about a task expires
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Ctx:
             self.answered = True
 
     async def set_state(self, name: str, **data: object) -> None:
-        self.state = State(name, dict(data))
+        self.state = State(name, dict(data), self.now)
         await conversation.save(
             self.session, self.sender.telegram_id, name, self.state.data, self.now
         )

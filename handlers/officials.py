@@ -13,7 +13,14 @@ from handlers import notify
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.menus import commands_for
-from handlers.prompts import confirm_keyboard, keyboard, prompt_messages, prompt_text, short
+from handlers.prompts import (
+    confirm_keyboard,
+    keyboard,
+    prompt_messages,
+    prompt_text,
+    question_keyboard,
+    short,
+)
 from handlers.render import label, render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
 from storage.models import Case, Invite, Task, TaskPrompt, UserRole
@@ -77,7 +84,13 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
     elif cb.op == Op.check:
         await _toggle(ctx, cb.id, cb.arg, message_id)
     elif cb.op == Op.back:
+        await _drop_question(ctx, cb.id)
         await _redraw(ctx, cb.id, message_id)
+    elif cb.op == Op.yes:
+        await _answer_yes(ctx, cb.id, cb.arg, message_id)
+    elif cb.op == Op.no:
+        await _drop_question(ctx, cb.id)
+        await _redraw(ctx, cb.id, message_id, answer=toast("cancelled"))
     elif cb.op == Op.docs:
         await _send_documents(ctx, cb.id)
     elif cb.op == Op.note:
@@ -115,36 +128,77 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
             markup=InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),)),
         )
         return
+    if action is not None and action.confirm and task.status == engine.OPEN:
+        # The SOP's question first, in place of the prompt: "Ya" takes the action, "Batal" not.
+        engine.check_actor(spec, case, task, actor)
+        await ctx.set_state("confirm", task_id=task.id, action=action.name, checklist=confirm)
+        text = await prompt_text(ctx.session, spec, case, task, warning=action.confirm)
+        ctx.answer()
+        ctx.send(EditMessage(ctx.chat_id, message_id, text, question_keyboard(task, action.name)))
+        return
+    await _take(ctx, task, case, spec, action_name, message_id, checklist=confirm)
+
+
+async def _take(
+    ctx: Ctx,
+    task: Task,
+    case: Case,
+    spec: SopSpec,
+    action_name: str,
+    message_id: int,
+    *,
+    checklist: bool,
+    note: str | None = None,
+    then: Op = Op.confirm,
+) -> bool:
+    """The action itself; False when unticked kelengkapan must be confirmed first (asked)."""
+    assert ctx.user is not None
+    action = spec.step(task.step_number).action(action_name)
     try:
         result = await engine.act(
             ctx.session,
-            task_id=task_id,
-            actor=actor,
+            task_id=task.id,
+            actor=ctx.user,
             action=action_name,
+            note=note,
             now=ctx.now,
-            confirm_checklist=confirm,
+            confirm_checklist=checklist,
         )
     except KelengkapanMissing as missing:
         if not missing.confirmable or action is None:
             raise
         text = await prompt_text(ctx.session, spec, case, task, warning=missing.message)
         ctx.answer(toast("check_first"))
-        ctx.send(
-            EditMessage(
-                ctx.chat_id, message_id, text, confirm_keyboard(task, action.name, action.label)
-            )
-        )
-        return
+        markup = confirm_keyboard(task, action.name, action.label, then)
+        ctx.send(EditMessage(ctx.chat_id, message_id, text, markup))
+        return False
     ctx.answer(render("done_ok", label=action.label if action else action_name))
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+    return True
 
 
 async def take_reason(ctx: Ctx, text: str) -> None:
     """The typed reason for a return/reject (or a decision's note): the action happens now."""
     task_id, action = int(ctx.state.data["task_id"]), str(ctx.state.data["action"])
-    await ctx.clear_state()
     if ctx.user is None:
+        await ctx.clear_state()
         raise NotAllowed("Anda belum terdaftar.")
+    task, case, spec = await _task(ctx, task_id)
+    chosen = spec.step(task.step_number).action(action)
+    if chosen is not None and chosen.confirm and task.status == engine.OPEN:
+        # The SOP's question, with the reason quoted: nothing is taken before "Ya".
+        engine.check_actor(spec, case, task, ctx.user)
+        await ctx.set_state("confirm", task_id=task_id, action=action, note=text, checklist=True)
+        ctx.say(
+            "ask_confirm",
+            question=chosen.confirm,
+            label=chosen.label,
+            case_id=case.id,
+            reason=text,
+            markup=question_keyboard(task, action),
+        )
+        return
+    await ctx.clear_state()
     result = await engine.act(
         ctx.session,
         task_id=task_id,
@@ -157,6 +211,97 @@ async def take_reason(ctx: Ctx, text: str) -> None:
     label = result.action.label if result.action else action
     ctx.say("done_ok", label=label)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+
+
+# ---------------------------------------------------------------- questions about a task
+
+
+def _ttl(ctx: Ctx) -> timedelta:
+    return timedelta(minutes=ctx.deps.prompt_ttl_minutes)
+
+
+async def drop_prompt(ctx: Ctx) -> None:
+    """A command ends a question about a task (a registration wizard keeps its place)."""
+    if ctx.state.task_prompt:
+        await ctx.clear_state()
+
+
+async def expire_prompt(ctx: Ctx) -> None:
+    """A question that lapsed, or whose task someone has handled, ends before the text reaches
+    it: the user is told, and the text is then read as a new message."""
+    state = ctx.state
+    if not state.task_prompt:
+        return
+    task = await ctx.session.get(Task, int(state.data.get("task_id", 0)))
+    expired = state.expired(ctx.now, _ttl(ctx))
+    if task is not None and task.status == engine.OPEN and not expired:
+        return
+    await ctx.clear_state()
+    ctx.say(
+        "prompt_dropped",
+        expired=expired,
+        minutes=ctx.deps.prompt_ttl_minutes,
+        case_id=task.case_id if task else None,
+        purpose=state.name,
+    )
+
+
+async def _drop_question(ctx: Ctx, task_id: int) -> None:
+    if ctx.state.name == "confirm" and ctx.state.data.get("task_id") == task_id:
+        await ctx.clear_state()
+
+
+async def _answer_yes(ctx: Ctx, task_id: int, action_name: str, message_id: int) -> None:
+    """'Ya' on an SOP confirm: question: only the question this user was asked, while it stands."""
+    state = ctx.state
+    data = state.data
+    if state.name != "confirm" or (data.get("task_id"), data.get("action")) != (
+        task_id,
+        action_name,
+    ):
+        ctx.answer(toast("stale"), alert=True)
+        return
+    await ctx.clear_state()
+    if state.expired(ctx.now, _ttl(ctx)):
+        ctx.answer(toast("question_expired"), alert=True)
+        await _redraw(ctx, task_id, message_id)
+        return
+    found = await _held_open_task(ctx, task_id)
+    if found is None:
+        return
+    task, case, spec = found
+    note = data.get("note")
+    reason = str(note) if note is not None else None
+    taken = await _take(
+        ctx,
+        task,
+        case,
+        spec,
+        action_name,
+        message_id,
+        checklist=bool(data.get("checklist")),
+        note=reason,
+        then=Op.yes,
+    )
+    if not taken:  # kelengkapan shown for confirming: the question stays answered
+        await ctx.set_state("confirm", **{**data, "checklist": True})
+    elif reason is not None:  # the question was its own message: it loses its buttons
+        action = spec.step(task.step_number).action(action_name)
+        ctx.send(
+            EditMessage(
+                ctx.chat_id,
+                message_id,
+                render(
+                    "ask_confirm",
+                    question=action.confirm if action else "",
+                    label=action.label if action else action_name,
+                    case_id=case.id,
+                    reason=reason,
+                    answered=True,
+                ),
+                None,
+            )
+        )
 
 
 async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:

@@ -114,16 +114,31 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
     return InlineKeyboard(tuple(rows))
 
 
-def confirm_keyboard(task: Task, action_name: str, action_label: str) -> InlineKeyboard:
+def confirm_keyboard(
+    task: Task, action_name: str, action_label: str, op: Op = Op.confirm
+) -> InlineKeyboard:
+    """'All kelengkapan complete — <action>'; `op` is Op.yes once the SOP question is answered."""
     return InlineKeyboard(
         (
             (
                 Button(
                     label("confirm_all", short(action_label, 24)),
-                    _cb(Op.confirm, task.id, action_name),
+                    _cb(op, task.id, action_name),
                 ),
             ),
             (Button(label("back"), _cb(Op.back, task.id)),),
+        )
+    )
+
+
+def question_keyboard(task: Task, action_name: str) -> InlineKeyboard:
+    """Ya / Batal for an action's `confirm:` question in the SOP."""
+    return InlineKeyboard(
+        (
+            (
+                Button(label("yes"), _cb(Op.yes, task.id, action_name)),
+                Button(label("cancel"), _cb(Op.no, task.id)),
+            ),
         )
     )
 

@@ -41,3 +41,6 @@ async def with_reason(person: FakeUser, label: str, reason: str) -> None:
     await person.press(label, message_id=prompt.message_id)
     assert "Tulis" in person.last.text
     await person.send(reason)
+    if "✅ Ya" in person.buttons():  # the SOP's confirm: question, with the reason quoted
+        assert reason in person.last.text
+        await person.press("✅ Ya")

@@ -183,6 +183,7 @@ async def test_restart_while_an_official_types_a_reason(bot: BotUnderTest):
     assert "Tulis alasan" in admin.last.text
     await bot.restart()
     await admin.send("Media belum berbadan hukum")
+    await admin.press("✅ Ya")
     assert "tidak dapat diproses" in rina.last.text
     assert "Media belum berbadan hukum" in rina.last.text
     bot.assert_clean()
