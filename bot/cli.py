@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,12 +41,13 @@ def run() -> None:
     settings = _settings()
     if settings.bot_token is None:
         typer.echo("BOT_TOKEN belum diatur: menjalankan demo (server Telegram tiruan).\n")
-        demo()
+        demo(framework="", database_url="", files_dir=None)
         return
     from bot.factory import build_product
     from bot.runtime import protect_token, run_polling
 
     protect_token(settings.token())
+    _require_framework(settings.bot_framework)
 
     async def main() -> None:
         product = await build_product(settings)
@@ -67,15 +69,40 @@ def run() -> None:
         raise typer.Exit(1) from None
 
 
+def _require_framework(framework: str) -> None:
+    """A framework that is not installed: one line naming the extra, not a traceback."""
+    from bot.runtime import FrameworkMissing, adapter_module
+
+    try:
+        adapter_module(framework)
+    except FrameworkMissing as missing:
+        typer.echo(str(missing), err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def demo(
     framework: Annotated[str, typer.Option(help="aiogram atau ptb")] = "",
+    database_url: Annotated[
+        str,
+        typer.Option(
+            help="Basis data demo (bawaan: ./data/demo/, tidak pernah DATABASE_URL)",
+            show_default=False,
+        ),
+    ] = "",
+    files_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder berkas demo (bawaan: ./data/demo/files)", show_default=False),
+    ] = None,
 ) -> None:
     """Mainkan satu permohonan lengkap dengan pengguna tiruan dan cetak percakapannya."""
     settings = _settings()
-    from bot.demo import run_demo
+    from bot.demo import demo_settings, run_demo
 
-    transcript = asyncio.run(run_demo(settings, framework or settings.bot_framework))
+    settings = demo_settings(settings, database_url=database_url, files_dir=files_dir)
+    framework = framework or settings.bot_framework
+    _require_framework(framework)
+    transcript = asyncio.run(run_demo(settings, framework))
     typer.echo(transcript)
 
 
@@ -108,7 +135,7 @@ def invite(
         )
         raise typer.Exit(1)
     code, expires = asyncio.run(_make_invite(settings, role, name))
-    bot_name = username or asyncio.run(_bot_username(settings)) or "<username_bot>"
+    bot_name = username or _bot_username(settings) or "<username_bot>"
     typer.echo(f"Undangan untuk {name} sebagai {officials[role].name}:")
     typer.echo(f"  https://t.me/{bot_name}?start={code}")
     typer.echo(f"Berlaku sampai {expires:%Y-%m-%d %H:%M} UTC, sekali pakai.")
@@ -131,20 +158,14 @@ async def _make_invite(settings: Settings, role: str, name: str) -> tuple[str, d
         await engine.dispose()
 
 
-async def _bot_username(settings: Settings) -> str | None:
-    if settings.bot_token is None:
-        return None
-    import aiohttp
+def _bot_username(settings: Settings) -> str | None:
+    """getMe through the configured adapter; the link is still useful with a placeholder."""
+    from bot.runtime import FrameworkMissing, bot_username
 
-    url = f"{settings.telegram_api_base}/bot{settings.token()}/getMe"
     try:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(url, timeout=aiohttp.ClientTimeout(10)) as r,
-        ):
-            data = await r.json()
-            return str(data["result"]["username"]) if data.get("ok") else None
-    except Exception:  # the link is still useful with a placeholder
+        return asyncio.run(bot_username(settings))
+    except FrameworkMissing as missing:
+        typer.echo(str(missing), err=True)
         return None
 
 

@@ -3,7 +3,11 @@
 Starts the built-in fake Bot API server, runs the real bot against it, and plays one complete
 case of the configured SOP with scripted people: officials join through invite links, a
 journalist registers and submits, every step is taken by its role's holder from the buttons the
-bot sent. The case stays in DATABASE_URL. Returns the chat transcript each person saw.
+bot sent. Returns the chat transcript each person saw.
+
+The demo never touches a deployment's data: `mitramedia demo` and `make run` without a token
+play into ./data/demo/ (its own SQLite database and files) unless given `--database-url`, and
+its bot talks only to the fake server, so no real chat is ever prompted.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import io
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import delete, select
@@ -29,6 +34,7 @@ from workflow import engine
 from workflow.spec import ActionKind, SopSpec
 
 DEMO_TOKEN = "4242424242:DEMO-fake-token"
+DEMO_DIR = Path("data/demo")  # relative to the working directory, like the bot's ./data
 PDF = b"%PDF-1.4\n% Mitra Media demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DEMO_IDS = (700_000_000, 800_000_000)  # Telegram ids the demo's scripted people use
 OFFICIAL_NAMES = [
@@ -121,6 +127,19 @@ def _indent(text: str) -> str:
     return "\n".join("   " + line for line in text.splitlines())
 
 
+def demo_settings(
+    settings: Settings, *, database_url: str = "", files_dir: Path | None = None
+) -> Settings:
+    """`settings` with the demo's own database and files: ./data/demo/ unless told otherwise.
+    DATABASE_URL and FILES_DIR (a real deployment's) are never used implicitly."""
+    return settings.model_copy(
+        update={
+            "database_url": database_url or f"sqlite+aiosqlite:///{DEMO_DIR / 'mitramedia.db'}",
+            "files_dir": files_dir or DEMO_DIR / "files",
+        }
+    )
+
+
 async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
     fake = FakeTelegram(token=DEMO_TOKEN, bot_username="mitramedia_demo_bot")
     await fake.start()
@@ -134,7 +153,7 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
             "pace_interval": 0.1,
         }
     )
-    product = await build_product(demo_settings, bot_username=fake.bot_username)
+    product = await build_product(demo_settings)
     inflight = InFlight()
     adapter = build_adapter(demo_settings, product.app, inflight, polling_timeout=1)
     fake.idle_probe = lambda: inflight.idle

@@ -34,9 +34,7 @@ async def migrate(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
-async def build_product(
-    settings: Settings, *, clock: Clock | None = None, bot_username: str = "mitramedia_bot"
-) -> Product:
+async def build_product(settings: Settings, *, clock: Clock | None = None) -> Product:
     clock = clock or SystemClock()
     await migrate(settings.database_url)
     engine = create_engine(settings.database_url)
@@ -49,7 +47,6 @@ async def build_product(
         archive=Archive(settings.files_dir),
         version_id=version.id,
         spec=spec,
-        bot_username=bot_username,
         invite_ttl_hours=settings.invite_ttl_hours,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         files_dir=settings.files_dir,

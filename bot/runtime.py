@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
@@ -90,35 +93,78 @@ def protect_token(token: str) -> None:
             handler.addFilter(TOKEN_FILTER)
 
 
+# framework setting -> (adapter module, the framework's top-level package, the extra to install)
+FRAMEWORKS = {
+    "aiogram": ("bot.adapters.aiogram_adapter", "aiogram", "aiogram"),
+    "ptb": ("bot.adapters.ptb_adapter", "telegram", "ptb"),
+}
+
+
+class FrameworkMissing(RuntimeError):
+    """The configured Telegram framework is not installed (each one is an extra)."""
+
+    def __init__(self, framework: str) -> None:
+        package = FRAMEWORKS[framework][1]
+        extra = FRAMEWORKS[framework][2]
+        super().__init__(
+            f"Kerangka {package} belum terpasang: pip install 'mitramedia[{extra}]' "
+            f"(atau atur BOT_FRAMEWORK ke kerangka yang terpasang)."
+        )
+
+
+def adapter_module(framework: str) -> ModuleType:
+    """Imports the adapter of `framework` (and so the framework itself, only that one)."""
+    module, package, _ = FRAMEWORKS[framework]
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if exc.name is not None and exc.name.split(".")[0] == package:
+            raise FrameworkMissing(framework) from None
+        raise
+
+
 def build_adapter(
     settings: Settings,
     app: ChatApp,
     inflight: InFlight | None = None,
     *,
     polling_timeout: int = 10,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> BotAdapter:
-    """The adapter for `settings.bot_framework`; only that framework gets imported."""
+    """The adapter for `settings.bot_framework`; only that framework gets imported. `clock` and
+    `sleep` pace sends and wait out 429s (tests pass virtual ones)."""
     token = settings.token()
     protect_token(token)
-    inflight = inflight or InFlight()
-    base = settings.telegram_api_base
-    pacer = ChatPacer(burst=settings.pace_burst, interval=settings.pace_interval)
-    if settings.bot_framework == "ptb":
-        from bot.adapters.ptb_adapter import PtbAdapter
-
-        return PtbAdapter(
-            token,
-            app,
-            api_base=base,
-            inflight=inflight,
-            polling_timeout=polling_timeout,
-            pacer=pacer,
-        )
-    from bot.adapters.aiogram_adapter import AiogramAdapter
-
-    return AiogramAdapter(
-        token, app, api_base=base, inflight=inflight, polling_timeout=polling_timeout, pacer=pacer
+    module = adapter_module(settings.bot_framework)
+    adapter_class = module.PtbAdapter if settings.bot_framework == "ptb" else module.AiogramAdapter
+    pacer = ChatPacer(
+        burst=settings.pace_burst, interval=settings.pace_interval, clock=clock, sleep=sleep
     )
+    adapter: BotAdapter = adapter_class(
+        token,
+        app,
+        api_base=settings.telegram_api_base,
+        inflight=inflight or InFlight(),
+        polling_timeout=polling_timeout,
+        pacer=pacer,
+        sleep=sleep,
+    )
+    return adapter
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username from getMe, through the configured adapter's own Bot; None without a
+    token or when Telegram cannot be reached (callers then show a placeholder)."""
+    if settings.bot_token is None:
+        return None
+    protect_token(settings.token())
+    module = adapter_module(settings.bot_framework)
+    try:
+        return str(await module.fetch_username(settings.token(), settings.telegram_api_base))
+    except Exception as exc:  # the adapter maps its errors; the token is masked in any log
+        log.warning("getMe failed: %s", str(exc).replace(settings.token(), MASK))
+        return None
 
 
 async def run_polling(

@@ -27,7 +27,6 @@ class Deps:
     archive: Archive
     version_id: int  # the SOP version new requests start on
     spec: SopSpec
-    bot_username: str
     invite_ttl_hours: int = 72
     max_upload_bytes: int = 10 * 1024 * 1024
     files_dir: Path = Path("data/files")

@@ -9,14 +9,42 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"]
+
+# Tests never read a developer's .env: every Settings() in the suite (and in code it calls) is
+# built from its arguments and the environment only.
+Settings.model_config["env_file"] = None
+
+
+class NotATestDatabase(Exception):
+    """TEST_POSTGRES_URL names a database the suite must not wipe."""
+
+
+def check_test_database(url: str) -> None:
+    """The suite drops and recreates the `public` schema: only on a database named for tests."""
+    name = make_url(url).database or ""
+    if "test" not in name.lower():
+        raise NotATestDatabase(
+            f"TEST_POSTGRES_URL points at database {name!r}: the test suite drops its schema, so "
+            "it only runs on a database whose name contains 'test' (e.g. mitramedia_test)."
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if POSTGRES_URL:
+        try:
+            check_test_database(POSTGRES_URL)
+        except NotATestDatabase as refused:
+            raise pytest.UsageError(str(refused)) from None
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +59,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_ready() -> str:
     if not POSTGRES_URL:
         pytest.skip("TEST_POSTGRES_URL not set: PostgreSQL run skipped")
+    check_test_database(POSTGRES_URL)  # pytest_configure refused already; never drop regardless
     import asyncio
 
     async def reset() -> None:

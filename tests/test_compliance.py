@@ -403,7 +403,6 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(sessions, tmp_path
         archive=Archive(tmp_path),
         version_id=office.version.id,
         spec=spec,
-        bot_username="mitra_bot",
         files_dir=tmp_path / "files",
     )
     for key, allowed in (("kabid", True), ("fungsional", False)):

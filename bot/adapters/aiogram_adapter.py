@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 import aiohttp
@@ -140,13 +140,16 @@ class AiogramAdapter:
         inflight: InFlight | None = None,
         polling_timeout: int = 10,
         pacer: ChatPacer | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
         self.bot = Bot(
             token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
         )
         self.api = AiogramApi(self.bot)
-        self.runner = UpdateRunner(app, self.api, inflight, Deliverer(self.api, app, pacer=pacer))
+        self.runner = UpdateRunner(
+            app, self.api, inflight, Deliverer(self.api, app, pacer=pacer, sleep=sleep)
+        )
         self._polling_timeout = polling_timeout
         self._in_order = KeyedLocks()  # one user's updates in order, as with the PTB adapter
         self._dispatcher = Dispatcher(disable_fsm=True)  # state lives in the database, not here
@@ -213,3 +216,14 @@ class AiogramAdapter:
             log.warning("stopping with %d updates still in flight", self.inflight.count)
         await asyncio.sleep(0)  # let aiogram's per-update tasks return after our handler did
         await self.bot.session.close()
+
+
+async def fetch_username(token: str, api_base: str) -> str:
+    """getMe through aiogram's own Bot (the CLI's invite link needs the bot's username)."""
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
+    try:
+        with api_errors("getMe"):
+            me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    return me.username or ""

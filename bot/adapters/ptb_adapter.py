@@ -6,7 +6,7 @@ import asyncio
 import datetime as dtm
 import logging
 import warnings
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -195,6 +195,7 @@ class PtbAdapter:
         inflight: InFlight | None = None,
         polling_timeout: int = 10,
         pacer: ChatPacer | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         inflight = inflight or InFlight()
         base = api_base.rstrip("/")
@@ -210,7 +211,9 @@ class PtbAdapter:
             .build()
         )
         self.api = PtbApi(self.application)
-        self.runner = UpdateRunner(app, self.api, inflight, Deliverer(self.api, app, pacer=pacer))
+        self.runner = UpdateRunner(
+            app, self.api, inflight, Deliverer(self.api, app, pacer=pacer, sleep=sleep)
+        )
         self._polling_timeout = polling_timeout
         self.application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -242,3 +245,12 @@ class PtbAdapter:
         if self.application.running:
             await self.application.stop()  # waits for the updates already fetched
         await self.application.shutdown()
+
+
+async def fetch_username(token: str, api_base: str) -> str:
+    """getMe through python-telegram-bot's own Bot (for the CLI's invite link)."""
+    base = api_base.rstrip("/")
+    bot = telegram.Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    with api_errors("getMe"):
+        async with bot:  # initialize() calls getMe; shutdown() closes the HTTP client
+            return bot.username

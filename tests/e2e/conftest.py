@@ -65,9 +65,7 @@ class BotUnderTest:
         await self._start()
 
     async def _start(self) -> None:
-        self.product = await build_product(
-            self.settings, clock=self.clock, bot_username=self.fake.bot_username
-        )
+        self.product = await build_product(self.settings, clock=self.clock)
         self.inflight = InFlight()
         self.adapter = build_adapter(
             self.settings, self.product.app, self.inflight, polling_timeout=1
