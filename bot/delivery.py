@@ -67,6 +67,10 @@ class ApiError(DeliveryError):
         self.description = description
 
 
+class Rejected(ApiError):
+    """400 Bad Request: this call will never succeed as it is (chat not found, bad markup...)."""
+
+
 NOT_MODIFIED_MARKER = "message is not modified"
 
 
@@ -263,7 +267,7 @@ class Deliverer:
 
     async def _guarded(self, reply: Reply) -> None:
         """One reply, paced and retried; only Blocked escapes (the chat group acts on it)."""
-        method = _method_name(reply)
+        method = method_name(reply)
         try:
             await self._pace(reply)
             await self._with_retries(reply)
@@ -293,24 +297,31 @@ class Deliverer:
                 # (and the user's next updates) that long is worse than dropping the reply.
                 if attempt == self._max_attempts or exc.seconds > self._max_retry_after:
                     raise
-                log.info("%s: 429, retrying in %ss", _method_name(reply), exc.seconds)
+                log.info("%s: 429, retrying in %ss", method_name(reply), exc.seconds)
                 await self._sleep(exc.seconds)
 
     async def _execute(self, reply: Reply) -> None:
-        api = self._api
-        match reply:
-            case SendMessage(chat_id=chat_id, text=text, markup=markup, prompt=prompt):
-                message_id = await api.send_message(chat_id, text, markup)
-                if prompt is not None:
-                    await self._app.prompt_sent(prompt, chat_id, message_id)
-            case SendDocument():
-                await api.send_document(reply)
-            case EditMessage(chat_id=chat_id, message_id=message_id, text=text, markup=markup):
-                await api.edit_message(chat_id, message_id, text, markup)
-            case AnswerCallback(callback_id=callback_id, text=text, alert=alert):
-                await api.answer_callback(callback_id, text, alert)
-            case SetCommands(commands=commands, chat_id=chat_id):
-                await api.set_commands(commands, chat_id)
+        message_id = await execute(self._api, reply)
+        if isinstance(reply, SendMessage) and reply.prompt is not None and message_id is not None:
+            await self._app.prompt_sent(reply.prompt, reply.chat_id, message_id)
+
+
+async def execute(api: ApiPort, reply: Reply) -> int | None:
+    """One reply as one Bot API call; returns the id of a message it created."""
+    match reply:
+        case SendMessage(chat_id=chat_id, text=text, markup=markup):
+            return await api.send_message(chat_id, text, markup)
+        case SendDocument():
+            return await api.send_document(reply)
+        case EditMessage(chat_id=chat_id, message_id=message_id, text=text, markup=markup):
+            if message_id is None:
+                raise Rejected("editMessageText", "the message to edit was never sent")
+            await api.edit_message(chat_id, message_id, text, markup)
+        case AnswerCallback(callback_id=callback_id, text=text, alert=alert):
+            await api.answer_callback(callback_id, text, alert)
+        case SetCommands(commands=commands, chat_id=chat_id):
+            await api.set_commands(commands, chat_id)
+    return None
 
 
 def _by_chat(replies: Iterable[Reply]) -> dict[int | None, list[Reply]]:
@@ -321,7 +332,7 @@ def _by_chat(replies: Iterable[Reply]) -> dict[int | None, list[Reply]]:
     return groups
 
 
-def _method_name(reply: Reply) -> str:
+def method_name(reply: Reply) -> str:
     match reply:
         case SendMessage():
             return "sendMessage"

@@ -10,19 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.replies import Reply
 from handlers.sla import SweepResult, sweep
 from workflow.clock import Clock
 from workflow.spec import SopSpec
 
 log = logging.getLogger(__name__)
-
-Deliver = Callable[[Sequence[Reply]], Awaitable[None]]
 
 
 def worker_name() -> str:
@@ -35,16 +32,17 @@ class SlaScheduler:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         spec: SopSpec,
-        deliver: Deliver,
+        on_queued: Callable[[], None],
         every_seconds: int = 30,
     ) -> None:
-        self.sessions, self.clock, self.spec, self.deliver = sessions, clock, spec, deliver
+        self.sessions, self.clock, self.spec, self.on_queued = sessions, clock, spec, on_queued
         self.every_seconds = every_seconds
         self.worker = worker_name()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def tick(self) -> SweepResult:
-        """One sweep, then delivery; a failure is logged and the next tick tries again."""
+        """One sweep (its notices queued in the outbox); a failure is logged and the next tick
+        tries again."""
         try:
             result = await sweep(self.sessions, self.clock.now(), self.spec, self.worker)
         except Exception:
@@ -52,7 +50,8 @@ class SlaScheduler:
             return SweepResult([], [])
         if result.claimed:
             log.info("SLA sweep: %d notices (%s)", len(result.claimed), ", ".join(result.claimed))
-        await self.deliver(result.replies)
+        if result.replies:
+            self.on_queued()
         return result
 
     def start(self) -> None:

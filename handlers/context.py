@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,9 @@ class Deps:
     prompt_ttl_minutes: int = 30  # a question waiting for typed text about a task expires
 
 
+Job = Callable[[], Awaitable[list[Reply]]]
+
+
 @dataclass
 class Ctx:
     session: AsyncSession
@@ -46,6 +50,9 @@ class Ctx:
     out: list[Reply] = field(default_factory=list)
     callback_id: str | None = None
     answered: bool = False
+    # Work done after the commit, outside the transaction (charts, workbooks); its replies are
+    # queued in a short transaction of their own.
+    later: list[Job] = field(default_factory=list)
 
     @property
     def tz(self) -> str:

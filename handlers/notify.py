@@ -6,18 +6,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import Callback, Op
+from handlers.outbox import edit_of, prompt_copies
 from handlers.prompts import prompt_messages, verb_of
 from handlers.render import label, render
 from handlers.replies import (
     Button,
-    EditMessage,
     InlineKeyboard,
     Reply,
     SendDocument,
     SendMessage,
 )
 from storage.archive import Archive
-from storage.models import Agreement, Case, Document, MediaOutlet, Task, TaskPrompt, User
+from storage.models import Agreement, Case, Document, MediaOutlet, Task, User
 from workflow.engine import Transition
 from workflow.spec import ActionKind, SopSpec
 
@@ -66,8 +66,7 @@ async def edit_handled(
         at=result.event.at,
         note=result.event.note,
     )
-    prompts = await session.scalars(select(TaskPrompt).where(TaskPrompt.task_id == task.id))
-    return [EditMessage(p.chat_id, p.message_id, text, None) for p in prompts]
+    return [edit_of(p, text, None) for p in await prompt_copies(session, task.id)]
 
 
 async def _tell_applicant(

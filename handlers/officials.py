@@ -13,6 +13,7 @@ from handlers import notify
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.menus import commands_for
+from handlers.outbox import edit_of, prompt_copies
 from handlers.prompts import (
     confirm_keyboard,
     keyboard,
@@ -23,7 +24,7 @@ from handlers.prompts import (
 )
 from handlers.render import label, render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
-from storage.models import Case, Invite, Task, TaskPrompt, UserRole
+from storage.models import Case, Invite, Task, UserRole
 from workflow import engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
 from workflow.registry import calendar_of, spec_of
@@ -395,9 +396,8 @@ async def _refresh_prompts(ctx: Ctx, task_id: int) -> None:
     """Every holder's copy of the prompt shows the new disposition note at once."""
     task, case, spec = await _task(ctx, task_id)
     text = await prompt_text(ctx.session, spec, case, task)
-    prompts = await ctx.session.scalars(select(TaskPrompt).where(TaskPrompt.task_id == task.id))
-    for prompt in prompts:
-        ctx.send(EditMessage(prompt.chat_id, prompt.message_id, text, keyboard(spec, task)))
+    for prompt in await prompt_copies(ctx.session, task.id):
+        ctx.send(edit_of(prompt, text, keyboard(spec, task)))
 
 
 # ---------------------------------------------------------------- /tugas

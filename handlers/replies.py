@@ -1,4 +1,4 @@
-"""What the bot says back, as data: the adapters (later the outbox) turn these into API calls."""
+"""What the bot says back, as data: the outbox stores it, the sender makes it an API call."""
 
 from __future__ import annotations
 
@@ -53,9 +53,10 @@ class SendMessage:
 @dataclass(frozen=True)
 class EditMessage:
     chat_id: int
-    message_id: int
+    message_id: int | None  # None: the message is still in the outbox (see after_outbox)
     text: str
     markup: InlineKeyboard | None = None
+    after_outbox: int | None = None  # the outbox row whose sent message this edits
 
 
 @dataclass(frozen=True)

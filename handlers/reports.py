@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from handlers.context import Ctx
 from handlers.menus import HEAD_ROLES
 from handlers.render import render
-from handlers.replies import SendDocument
+from handlers.replies import Reply, SendDocument
 from workflow import compliance_export as export
 from workflow.compliance import Report, compute
 
@@ -41,27 +41,30 @@ async def laporan(ctx: Ctx, arg: str = "") -> None:
     )
     folder = ctx.deps.files_dir / "reports"
     stem = f"laporan-sla-{since:%Y-%m}-{ctx.chat_id}-{ctx.now:%Y%m%d%H%M%S}"
-    # Drawing and saving take a second or so of CPU: keep the event loop free meanwhile.
-    png, xlsx = await asyncio.to_thread(_write, report, folder, stem, ctx.tz)
-    ctx.send(
-        SendDocument(
-            chat_id=ctx.chat_id,
-            file_name=png.name,
-            path=str(png),
-            mime_type="image/png",
-            caption=export.caption(report, ctx.tz),
-            as_photo=True,
-        )
-    )
-    ctx.send(
-        SendDocument(
-            chat_id=ctx.chat_id,
-            file_name=xlsx.name,
-            path=str(xlsx),
-            mime_type=XLSX_MIME,
-            caption=render("report_document"),
-        )
-    )
+    chat_id, tz = ctx.chat_id, ctx.tz
+
+    async def draw() -> list[Reply]:
+        # A second or so of CPU, after the commit: no transaction and no event loop waits on it.
+        png, xlsx = await asyncio.to_thread(_write, report, folder, stem, tz)
+        return [
+            SendDocument(
+                chat_id=chat_id,
+                file_name=png.name,
+                path=str(png),
+                mime_type="image/png",
+                caption=export.caption(report, tz),
+                as_photo=True,
+            ),
+            SendDocument(
+                chat_id=chat_id,
+                file_name=xlsx.name,
+                path=str(xlsx),
+                mime_type=XLSX_MIME,
+                caption=render("report_document"),
+            ),
+        ]
+
+    ctx.later.append(draw)
 
 
 def month_start(now: datetime, tz: str) -> datetime:

@@ -1,8 +1,9 @@
 """The SLA sweep: reminders, overdue notices, escalations and the morning digest, as replies.
 
-Each notice is claimed in the database (a unique key) in the same transaction that builds its
-messages, so two bot processes sweeping at the same moment send it once, and a restart does not
-send it again. Delivery happens after the commit.
+Each notice is claimed in the database (a unique key) in the same transaction that queues its
+messages in the outbox, so two bot processes sweeping at the same moment send it once, a
+restart does not send it again, and a notice claimed is a notice delivered (the outbox keeps
+a message to a blocked user until they are back).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.callbacks import Callback, Op
+from handlers.outbox import enqueue
 from handlers.prompts import case_labels, keyboard, prompt_text, short
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
@@ -51,11 +53,15 @@ async def sweep(
     for task_id in await _tasks_with_new_notices(sessions, now):
         async with transaction(sessions) as session:
             got = await _task_notices(session, task_id, now, worker)
+            # Claimed and queued in one transaction: "claimed" means "will be delivered".
+            await enqueue(session, [m for _key, messages in got for m in messages], now)
         for key, messages in got:
             claimed.append(key)
             replies.extend(messages)
     async with transaction(sessions) as session:
         digest = await _digest(session, spec, now, worker)
+        if digest is not None:
+            await enqueue(session, digest[1], now)
     if digest is not None:
         claimed.append(digest[0])
         replies.extend(digest[1])

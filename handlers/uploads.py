@@ -5,6 +5,8 @@ from __future__ import annotations
 from handlers import parsing
 from handlers.context import Ctx
 from handlers.events import MessageEvent
+from handlers.prefetch import DownloadFailed
+from handlers.render import toast
 from storage.models import Document
 
 
@@ -20,7 +22,10 @@ async def receive(
     accepted = parsing.upload_type(
         slot, mime, incoming.file_name, incoming.size, ctx.deps.max_upload_bytes
     )
-    content = await ctx.files.download(incoming.file_id)
+    try:
+        content = await ctx.files.download(incoming.file_id)
+    except DownloadFailed:
+        raise parsing.InputError(toast("download_failed")) from None
     if len(content) > ctx.deps.max_upload_bytes:
         raise parsing.InputError("Berkas terlalu besar.")
     if not parsing.sniff_matches(content, accepted):

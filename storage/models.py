@@ -209,7 +209,9 @@ class TaskPrompt(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
+    # None while the prompt waits in the outbox; set by the sender once Telegram has it.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
     sent_at: Mapped[datetime]
 
 
@@ -311,3 +313,59 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class Outbox(Base):
+    """A message, edit, document or menu a state change caused, written in the same transaction.
+
+    The sender delivers rows in id order per chat; a row is `pending` until Telegram confirmed
+    it (`sent`, with its message id) or it was given up (`dead`, with the error). A row being
+    sent carries a lease, so a crashed sender's rows are picked up again once it runs out.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "state", "next_attempt_at"),
+        Index("ix_outbox_chat", "chat_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), default="telegram")
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # message / edit / document / commands
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending / sent / dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    # An edit of a message still in the outbox waits for that row's message id.
+    after_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChatReach(Base):
+    """A chat Telegram refuses to deliver to (403: blocked or never started): its rows wait."""
+
+    __tablename__ = "chat_reach"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), default="telegram")
+    unreachable_since: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    reported: Mapped[bool] = mapped_column(Boolean, default=False)  # the office was told once
+
+
+class ProcessedUpdate(Base):
+    """An update already handled: recorded with its effects, so a redelivery changes nothing."""
+
+    __tablename__ = "processed_update"
+    __table_args__ = (UniqueConstraint("platform", "update_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), default="telegram")
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -16,7 +16,7 @@ async def test_overdue_reminder_carries_the_buttons_and_is_sent_once(bot: BotUnd
     admin = who["admin"]
     prompt = message_with(admin, "Terima")
     scheduler = SlaScheduler(
-        bot.product.sessions, bot.clock, bot.product.app.deps.spec, bot.adapter.deliver
+        bot.product.sessions, bot.clock, bot.product.app.deps.spec, bot.sender.wake
     )
 
     bot.clock.advance(minutes=6)  # the step's standard is 5 minutes
@@ -31,7 +31,7 @@ async def test_overdue_reminder_carries_the_buttons_and_is_sent_once(bot: BotUnd
     before = len(admin.bot_messages)
     await bot.restart()  # a new process: the sweep must not send the same notice again
     scheduler = SlaScheduler(
-        bot.product.sessions, bot.clock, bot.product.app.deps.spec, bot.adapter.deliver
+        bot.product.sessions, bot.clock, bot.product.app.deps.spec, bot.sender.wake
     )
     await scheduler.tick()
     await bot.fake.settle()

@@ -1,0 +1,444 @@
+"""The outbox sender: delivers queued replies, in order per chat, within Telegram's limits.
+
+One loop per process. A pass reads the pending rows, takes the head of each chat's queue
+(a row waits behind the earlier rows of its chat, never behind other chats), leases them
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several processes share the work), sends outside
+any transaction and records each outcome in a short transaction of its own:
+
+- sent: the message id is kept (a prompt's copy becomes editable); never sent again;
+- 429: the row waits `retry_after`, however long; 5xx, timeouts, dropped connections: retried
+  with growing backoff for hours, then given up ("dead") with a log line and a word to the office;
+- 400: given up at once, with Telegram's reason;
+- 403: the chat is marked unreachable, the office is told once, its rows wait until the person
+  writes to the bot again.
+
+A crash between the commit of a change and the send loses nothing: the rows are there after
+the restart. The one window left is a send Telegram carried out but whose answer never came
+back (the connection died after it): that row is sent again, so delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import RetryCallState, wait_exponential_jitter
+
+from bot.delivery import (
+    ApiPort,
+    Blocked,
+    ChatPacer,
+    NotModified,
+    Rejected,
+    RetryAfter,
+    execute,
+    method_name,
+)
+from handlers.delivery_notices import report_dead, report_unreachable
+from handlers.outbox import from_row
+from handlers.replies import EditMessage, SendDocument, SendMessage
+from storage import ledger
+from storage.db import transaction
+from storage.models import ChatReach, Outbox, TaskPrompt
+from workflow.clock import Clock
+from workflow.spec import SopSpec
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.factory import Product
+
+log = logging.getLogger(__name__)
+
+# Growing waits between attempts after a server or network failure: 2 s, 4 s, ... 10 min.
+BACKOFF = wait_exponential_jitter(multiplier=2, max=600, jitter=2)
+
+
+def backoff_seconds(attempt: int) -> float:
+    # tenacity's policy applied to an attempt count kept in the database, not to a live call
+    state = RetryCallState(None, None, (), {})  # type: ignore[arg-type]
+    state.attempt_number = attempt
+    return float(BACKOFF(state))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's limits for one bot: about 30 messages a second in all, about one a second per
+    chat after a short burst, 20 a minute per group."""
+
+    per_second: int = 30
+    chat_burst: int = 3
+    chat_interval: float = 1.0
+    group_per_minute: int = 20
+
+
+@dataclass(frozen=True)
+class Policy:
+    send_timeout: float = 20.0  # one call; a hung connection counts as a failure after this
+    lease: timedelta = timedelta(seconds=45)  # longer than any send; a crashed sender's rows return
+    give_up_after: timedelta = timedelta(hours=6)  # of failures on a row before it is dead
+    poll_seconds: float = 2.0  # how often to look for rows other processes queued or retries due
+    batch: int = 200  # rows read per pass
+    per_chat: int = 10  # rows of one chat leased per pass
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        api: ApiPort,
+        clock: Clock,
+        spec: SopSpec,
+        *,
+        worker: str = "",
+        limits: Limits | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        self.sessions, self.api, self.clock, self.spec = sessions, api, clock, spec
+        self.worker = worker[:64]
+        self.limits = limits or Limits()
+        self.policy = policy or Policy()
+        self._global = AsyncLimiter(self.limits.per_second, 1)
+        self._groups: dict[int, AsyncLimiter] = {}
+        self._pacer = ChatPacer(burst=self.limits.chat_burst, interval=self.limits.chat_interval)
+        self._wakeup = asyncio.Event()
+        self._dirty = True  # rows may be due: set by wake(), cleared when a pass starts
+        self._busy = False
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New rows were committed: look now rather than at the next poll."""
+        self._dirty = True
+        self._wakeup.set()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing due is waiting to be sent by this process (tests and shutdown wait on it)."""
+        return not (self._dirty or self._busy)
+
+    async def start(self) -> None:
+        if self.sessions.kw.get("bind") is not None:
+            await self._release_own_leases()
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self, within: float = 10.0) -> None:
+        """Finishes the sends in flight (and what is due now, within `within` s), then stops."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), within)
+        except TimeoutError:
+            log.warning("outbox sender stopped with sends still in flight")
+            self._task.cancel()
+        self._task = None
+
+    async def abort(self) -> None:
+        """Stops at once, cutting off sends in flight (their rows stay leased, as after a crash)."""
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            self._dirty = False
+            self._busy = True
+            try:
+                handled = await self.deliver_due()
+            except Exception:
+                log.exception("outbox pass failed")
+                handled = 0
+            finally:
+                self._busy = False
+            if self._stopping and not handled:
+                return
+            if handled:
+                continue  # the next row of each chat may be due at once
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), self.policy.poll_seconds)
+            except TimeoutError:
+                self._dirty = True  # another process's rows, or a retry that came due
+
+    async def _release_own_leases(self) -> None:
+        # On SQLite only one process sends, so any lease left over is a crashed predecessor's.
+        bind = self.sessions.kw["bind"]
+        if bind.dialect.name != "sqlite":
+            return
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.state == "pending", Outbox.lease_until.is_not(None))
+                .values(lease_until=None, leased_by=None)
+            )
+
+    # -- one pass --------------------------------------------------------------------------
+
+    async def deliver_due(self) -> int:
+        """Leases the due head rows of every chat, sends them, records the outcomes; returns how
+        many rows were handled."""
+        leased = await self._lease()
+        if not leased:
+            return 0
+        by_chat: dict[int, list[tuple[Outbox, int | None]]] = {}
+        for row, target in leased:
+            by_chat.setdefault(row.chat_id, []).append((row, target))
+        await asyncio.gather(*(self._chat(rows) for rows in by_chat.values()))
+        return len(leased)
+
+    async def _chat(self, rows: Sequence[tuple[Outbox, int | None]]) -> None:
+        for position, (row, target) in enumerate(rows):
+            if not await self._one(row, target):
+                await self._release([r.id for r, _ in rows[position + 1 :]])
+                return
+
+    async def _lease(self) -> list[tuple[Outbox, int | None]]:
+        """The due rows at the head of each reachable chat, leased to this process, with the
+        message id an edit waited for."""
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            pending = (
+                await session.execute(
+                    select(Outbox.id, Outbox.chat_id, Outbox.next_attempt_at, Outbox.lease_until)
+                    .where(Outbox.state == "pending")
+                    .order_by(Outbox.id)
+                    .limit(self.policy.batch)
+                )
+            ).all()
+            if not pending:
+                return []
+            away = set(await session.scalars(select(ChatReach.chat_id)))
+            heads = _heads(pending, away, now, self.policy.per_chat)
+            if not heads:
+                return []
+            locked = set(
+                await session.scalars(
+                    select(Outbox.id)
+                    .where(Outbox.id.in_([i for ids in heads.values() for i in ids]))
+                    .where(Outbox.state == "pending")
+                    .where(Outbox.lease_until.is_(None) | (Outbox.lease_until <= now))
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            # A chat whose head another process holds waits for it: order per chat first.
+            keep = [i for ids in heads.values() for i in _prefix(ids, locked)]
+            if not keep:
+                return []
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(keep))
+                .values(lease_until=now + self.policy.lease, leased_by=self.worker)
+            )
+            rows = list(
+                await session.scalars(select(Outbox).where(Outbox.id.in_(keep)).order_by(Outbox.id))
+            )
+            return [(row, await self._target(session, row)) for row in rows]
+
+    async def _target(self, session: AsyncSession, row: Outbox) -> int | None:
+        if row.after_id is None:
+            return None
+        after = await session.get(Outbox, row.after_id)
+        return after.message_id if after is not None and after.state == "sent" else None
+
+    async def _release(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox).where(Outbox.id.in_(ids)).values(lease_until=None, leased_by=None)
+            )
+
+    # -- one row ---------------------------------------------------------------------------
+
+    async def _one(self, row: Outbox, target: int | None) -> bool:
+        """Sends one row and records what came of it; False if its chat must wait."""
+        reply = from_row(row, target)
+        method = method_name(reply)
+        if isinstance(reply, EditMessage) and reply.message_id is None:
+            await self._dead(row, "the message to edit was never sent", notify=False)
+            return True
+        await self._respect_limits(reply)
+        try:
+            message_id = await asyncio.wait_for(execute(self.api, reply), self.policy.send_timeout)
+        except NotModified:
+            message_id = None  # the message already shows what we wanted
+        except RetryAfter as exc:
+            log.info("%s to chat %s: 429, waiting %ss", method, row.chat_id, exc.seconds)
+            await self._retry(row, timedelta(seconds=exc.seconds), count=False, error="429")
+            return False
+        except Blocked as exc:
+            await self._unreachable(row, exc.description)
+            return False
+        except Rejected as exc:
+            log.warning("%s to chat %s refused, given up: %s", method, row.chat_id, exc.description)
+            await self._dead(row, exc.description, notify=row.kind in ("message", "document"))
+            return True
+        except Exception as exc:  # 5xx, network, timeout: try again later
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            await self._failed(row, error)
+            return False
+        await self._sent(row, message_id)
+        return True
+
+    async def _respect_limits(self, reply: object) -> None:
+        await self._global.acquire()
+        if isinstance(reply, SendMessage | SendDocument):
+            if reply.chat_id < 0:  # a group: 20 a minute
+                limiter = self._groups.setdefault(
+                    reply.chat_id, AsyncLimiter(self.limits.group_per_minute, 60)
+                )
+                await limiter.acquire()
+            await self._pacer.wait(reply.chat_id)
+
+    async def _sent(self, row: Outbox, message_id: int | None) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id)
+                .values(
+                    state="sent",
+                    sent_at=now,
+                    message_id=message_id,
+                    lease_until=None,
+                    attempts=row.attempts + 1,
+                    error=None,
+                )
+            )
+            if message_id is not None and row.kind == "message" and row.payload.get("prompt"):
+                await session.execute(
+                    update(TaskPrompt)
+                    .where(TaskPrompt.outbox_id == row.id)
+                    .values(message_id=message_id)
+                )
+
+    async def _retry(self, row: Outbox, wait: timedelta, *, count: bool, error: str) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id)
+                .values(
+                    next_attempt_at=now + wait,
+                    lease_until=None,
+                    attempts=row.attempts + (1 if count else 0),
+                    error=error,
+                )
+            )
+
+    async def _failed(self, row: Outbox, error: str) -> None:
+        now = self.clock.now()
+        if now - row.created_at >= self.policy.give_up_after:
+            log.error(
+                "outbox row %s to chat %s given up after %d attempts: %s",
+                row.id,
+                row.chat_id,
+                row.attempts + 1,
+                error,
+            )
+            await self._dead(row, error, notify=row.kind in ("message", "document"))
+            return
+        wait = timedelta(seconds=backoff_seconds(row.attempts + 1))
+        log.info(
+            "outbox row %s to chat %s failed (%s), retry in %s", row.id, row.chat_id, error, wait
+        )
+        await self._retry(row, wait, count=True, error=error)
+
+    async def _dead(self, row: Outbox, error: str, *, notify: bool) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id)
+                .values(
+                    state="dead", lease_until=None, attempts=row.attempts + 1, error=error[:500]
+                )
+            )
+            if notify:
+                row.attempts += 1
+                await report_dead(session, self.spec, row, now)
+        if notify:
+            self.wake()
+
+    async def _unreachable(self, row: Outbox, description: str) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox).where(Outbox.id == row.id).values(lease_until=None, error="403")
+            )
+            new = await ledger.mark_unreachable(session, row.chat_id, description, now)
+            if new is not None:
+                log.info("chat %s unreachable (%s): its messages wait", row.chat_id, description)
+                await report_unreachable(session, self.spec, new, now)
+        self.wake()
+
+    # -- health ----------------------------------------------------------------------------
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait, and since when the oldest does."""
+        async with self.sessions() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(Outbox.id), func.min(Outbox.created_at)).where(
+                        Outbox.state == "pending"
+                    )
+                )
+            ).one()
+        return int(count or 0), oldest
+
+
+def _heads(
+    pending: Sequence[Any], away: set[int], now: datetime, per_chat: int
+) -> dict[int, list[int]]:
+    """Per chat, the ids from the head of its queue that may go now: up to the first row that
+    is not due, is leased, or belongs to an unreachable chat."""
+    heads: dict[int, list[int]] = {}
+    stopped: set[int] = set()
+    for id_, chat_id, next_at, lease in pending:
+        if chat_id in stopped:
+            continue
+        ids = heads.setdefault(chat_id, [])
+        blocked = chat_id in away or next_at > now or (lease is not None and lease > now)
+        if blocked or len(ids) >= per_chat:
+            stopped.add(chat_id)
+            continue
+        ids.append(id_)
+    return {chat: ids for chat, ids in heads.items() if ids}
+
+
+def _prefix(ids: list[int], locked: set[int]) -> list[int]:
+    out = []
+    for id_ in ids:
+        if id_ not in locked:
+            break
+        out.append(id_)
+    return out
+
+
+def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSender:
+    """The product's sender over an adapter's API; the app wakes it after every commit."""
+    from bot.scheduler import worker_name
+
+    sender = OutboxSender(
+        product.sessions,
+        api,
+        product.clock,
+        product.app.deps.spec,
+        worker=worker_name(),
+        limits=Limits(chat_burst=settings.pace_burst, chat_interval=settings.pace_interval),
+    )
+    product.app.on_queued = sender.wake
+    return sender
