@@ -36,9 +36,19 @@ def _settings() -> Settings:
 
 
 @app.command()
-def run() -> None:
+def run(
+    webhook: Annotated[
+        str,
+        typer.Option(
+            help="URL publik webhook (mis. https://host/path); tanpa ini: long polling",
+            show_default=False,
+        ),
+    ] = "",
+) -> None:
     """Jalankan bot (long polling). Tanpa BOT_TOKEN: jalankan demo dengan server Telegram tiruan."""
     settings = _settings()
+    if webhook:
+        settings = settings.model_copy(update={"webhook_url": webhook})
     if settings.bot_token is None:
         typer.echo("BOT_TOKEN belum diatur: menjalankan demo (server Telegram tiruan).\n")
         demo(framework="", database_url="", files_dir=None)

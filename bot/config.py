@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     pace_burst: int = 3
     pace_interval: float = 1.0
     log_level: str = "INFO"
+    # Webhook mode (`mitramedia run --webhook URL`): Telegram POSTs updates to WEBHOOK_URL,
+    # which a reverse proxy forwards to WEBHOOK_LISTEN; the secret is new on every start
+    # unless set.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1:8081"
+    webhook_secret: SecretStr | None = None
 
     def token(self) -> str:
         if self.bot_token is None:

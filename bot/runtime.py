@@ -19,6 +19,7 @@ from handlers.replies import Reply
 
 if TYPE_CHECKING:
     from bot.factory import Product
+    from bot.webhook import WebhookConfig
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ def build_adapter(
     polling_timeout: int = 10,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    webhook: WebhookConfig | None = None,
 ) -> BotAdapter:
     """The adapter for `settings.bot_framework`; only that framework gets imported. `clock` and
     `sleep` pace sends and wait out 429s (tests pass virtual ones)."""
@@ -149,6 +151,7 @@ def build_adapter(
         polling_timeout=polling_timeout,
         pacer=pacer,
         sleep=sleep,
+        webhook=webhook,
     )
     return adapter
 
@@ -176,8 +179,16 @@ async def run_polling(
     with_scheduler: Product | None = None,
 ) -> None:
     """Polls until `stop_event` is set — or, without one, until SIGINT/SIGTERM. With a product,
-    the SLA sweep runs on a timer in the same process and delivers through the adapter."""
-    adapter = build_adapter(settings, app, inflight)
+    the SLA sweep runs on a timer in the same process and delivers through the adapter. With
+    WEBHOOK_URL set, updates come in on a webhook instead of long polling (see bot.intake)."""
+    webhook = None
+    if settings.webhook_url:
+        from bot.webhook import database_health, webhook_from_settings
+
+        health = database_health(with_scheduler.sessions) if with_scheduler else None
+        webhook = webhook_from_settings(settings, health)
+        TOKEN_FILTER.tokens.add(webhook.secret)  # the secret is a credential too
+    adapter = build_adapter(settings, app, inflight, webhook=webhook)
     scheduler = None
     if with_scheduler is not None:
         from bot.scheduler import SlaScheduler

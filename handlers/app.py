@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import conversation, journalist, officials, parsing, registration, reports
 from handlers.callbacks import Op, unpack
+from handlers.content import is_unknown_content, unknown_content_reply
 from handlers.context import Ctx, Deps, find_user
-from handlers.events import CallbackEvent, Event, MessageEvent
+from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent
 from handlers.menus import commands_for, default_commands
 from handlers.ports import FileFetcher
 from handlers.render import render, toast
@@ -49,8 +50,12 @@ class MitraApp:
             )
 
     async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:
+        if isinstance(event, MemberEvent):
+            return []  # the bot was blocked or unblocked: to be acted on (issue 16 hands it on)
         if isinstance(event, MessageEvent) and not event.private:
             return []  # the bot works in private chats only
+        if isinstance(event, MessageEvent) and is_unknown_content(event):
+            return unknown_content_reply(event)  # a sticker, poll, location, service message...
         callback_id = event.callback_id if isinstance(event, CallbackEvent) else None
         try:
             async with transaction(self.sessions) as session:
@@ -87,7 +92,7 @@ class MitraApp:
         ctx.state = await conversation.load(session, event.sender.telegram_id)
         return ctx
 
-    async def _dispatch(self, ctx: Ctx, event: Event) -> None:
+    async def _dispatch(self, ctx: Ctx, event: MessageEvent | CallbackEvent) -> None:
         if isinstance(event, CallbackEvent):
             await on_callback(ctx, event)
         else:

@@ -43,6 +43,7 @@ class MessageEvent:
     file: IncomingFile | None = None
     contact: Contact | None = None
     private: bool = True
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ class CallbackEvent:
     message_id: int
     callback_id: str
     data: str
+    update_id: int | None = None
 
 
-Event = MessageEvent | CallbackEvent
+@dataclass(frozen=True)
+class MemberEvent:
+    """The bot's own membership in a private chat changed: "kicked" means the user blocked it."""
+
+    sender: Sender
+    chat_id: int
+    status: str
+    update_id: int | None = None
+
+
+Event = MessageEvent | CallbackEvent | MemberEvent

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.delivery import Blocked, ChatPacer, Deliverer, InFlight, KeyedLocks, RetryAfter
 from bot.fakeapi import FakeTelegram
 from bot.runtime import MASK, BotAdapter, build_adapter, run_polling
-from handlers.events import CallbackEvent, Event, MessageEvent
+from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent
 from handlers.ports import FileFetcher
 from handlers.replies import (
     AnswerCallback,
@@ -76,6 +76,8 @@ class EchoApp:
 
     async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:
         self.events.append(event)
+        if isinstance(event, MemberEvent):
+            return []
         if isinstance(event, MessageEvent) and event.text == "slow":
             await asyncio.sleep(0.3)
         if isinstance(event, CallbackEvent):

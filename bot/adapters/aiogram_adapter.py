@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+from typing import Any, ClassVar
 
 import aiohttp
 from aiogram import Bot, Dispatcher
@@ -21,30 +22,31 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.methods import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
-    CallbackQuery,
     FSInputFile,
     InlineKeyboardMarkup,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    Update,
 )
 
-from bot.adapters.translate import to_callback_event, to_inline, to_markup, to_message_event
+from bot.adapters.translate import to_event, to_inline, to_markup
 from bot.delivery import (
     ApiError,
     Blocked,
     ChatPacer,
     Deliverer,
     InFlight,
-    KeyedLocks,
     NotModified,
     RetryAfter,
     UpdateRunner,
     is_not_modified,
 )
+from bot.intake import Intake, RawUpdate
+from bot.webhook import WebhookConfig
 from handlers.ports import ChatApp
 from handlers.replies import (
     InlineKeyboard,
@@ -55,7 +57,6 @@ from handlers.replies import (
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
 AiogramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
@@ -76,6 +77,18 @@ def api_errors(method: str) -> Iterator[None]:
         raise ApiError(method, exc.message) from exc
     except (AiogramError, aiohttp.ClientError, TimeoutError) as exc:
         raise ApiError(method, f"{type(exc).__name__}: {exc}") from exc
+
+
+class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates through aiogram's own session, but answered as raw JSON: each update is
+    then decoded on its own (bot.intake), so one aiogram cannot read spoils nothing else."""
+
+    __returning__: ClassVar[Any] = list[dict[str, Any]]
+    __api_method__: ClassVar[str] = "getUpdates"
+
+    offset: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
 
 
 class AiogramApi:
@@ -129,7 +142,8 @@ class AiogramApi:
 
 
 class AiogramAdapter:
-    """Long polling with aiogram; one task per update (aiogram's default), in order per user."""
+    """aiogram's Bot and Dispatcher, fed one raw update at a time by bot.intake (polling or
+    webhook): concurrent across users, in order per user."""
 
     def __init__(
         self,
@@ -141,6 +155,7 @@ class AiogramAdapter:
         polling_timeout: int = 10,
         pacer: ChatPacer | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        webhook: WebhookConfig | None = None,
     ) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
         self.bot = Bot(
@@ -150,14 +165,20 @@ class AiogramAdapter:
         self.runner = UpdateRunner(
             app, self.api, inflight, Deliverer(self.api, app, pacer=pacer, sleep=sleep)
         )
-        self._polling_timeout = polling_timeout
-        self._in_order = KeyedLocks()  # one user's updates in order, as with the PTB adapter
         self._dispatcher = Dispatcher(disable_fsm=True)  # state lives in the database, not here
-        self._dispatcher.message.register(self._on_message)
-        self._dispatcher.callback_query.register(self._on_callback)
-        self._dispatcher.startup.register(self._on_polling_started)
-        self._polling_started = asyncio.Event()
-        self._polling: asyncio.Task[None] | None = None
+        for observer in (
+            self._dispatcher.message,
+            self._dispatcher.callback_query,
+            self._dispatcher.my_chat_member,
+        ):
+            observer.register(self._on_update)
+        self.intake = Intake(
+            self,
+            self.runner.deliverer,
+            self.runner.inflight,
+            polling_timeout=polling_timeout,
+            webhook=webhook,
+        )
 
     @property
     def inflight(self) -> InFlight:
@@ -168,53 +189,46 @@ class AiogramAdapter:
         with self.inflight.track():
             await self.runner.deliverer.deliver(replies)
 
-    async def _on_message(self, message: Message) -> None:
-        user_id = message.from_user.id if message.from_user else None
-        with self.inflight.track():
-            async with self._in_order.hold(user_id):
-                await self.runner.run(to_message_event(message))
+    async def feed(self, raw: RawUpdate) -> None:
+        """One raw update, decoded on its own; never raises (see bot.intake.Feeder)."""
+        await self.intake.feeder.feed(raw)
 
-    async def _on_callback(self, callback_query: CallbackQuery) -> None:
-        with self.inflight.track():
-            async with self._in_order.hold(callback_query.from_user.id):
-                await self.runner.run(to_callback_event(callback_query))
+    # -- bot.intake.Transport -------------------------------------------------------------
 
-    async def _on_polling_started(self) -> None:
-        self._polling_started.set()
+    async def get_updates(
+        self, offset: int | None, long_poll: int, allowed_updates: list[str]
+    ) -> list[RawUpdate]:
+        method = GetRawUpdates(offset=offset, timeout=long_poll, allowed_updates=allowed_updates)
+        return await self.bot(method, request_timeout=int(self.bot.session.timeout + long_poll))
+
+    def decode(self, raw: RawUpdate) -> object:
+        update = Update.model_validate(raw, context={"bot": self.bot})
+        to_event(update)  # what aiogram reads, our translation must read too
+        return update
+
+    async def dispatch(self, update: object) -> None:
+        assert isinstance(update, Update)
+        await self._dispatcher.feed_update(self.bot, update)
+
+    async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
+
+    async def delete_webhook(self) -> None:
+        await self.bot.delete_webhook()
+
+    # --------------------------------------------------------------------------------------
+
+    async def _on_update(self, _event: object, event_update: Update) -> None:
+        await self.runner.run(to_event(event_update))  # ordered and counted by the Feeder
 
     async def start(self) -> None:
         await self.bot.me()  # fails fast on a bad token instead of retrying getUpdates forever
-        await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
         await self.runner.startup()
-        self._polling = asyncio.create_task(
-            self._dispatcher.start_polling(
-                self.bot,
-                polling_timeout=self._polling_timeout,
-                allowed_updates=ALLOWED_UPDATES,
-                handle_signals=False,  # the runtime owns signals
-                close_bot_session=False,  # closed in stop(), after handlers have finished
-            ),
-            name="aiogram-polling",
-        )
+        await self.intake.start()
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
-        if self._polling is not None and not self._polling.done():
-            # stop_polling() refuses to run before polling has begun: wait for that first.
-            started = asyncio.ensure_future(self._polling_started.wait())
-            await asyncio.wait({started, self._polling}, return_when=asyncio.FIRST_COMPLETED)
-            started.cancel()
-            with suppress(asyncio.CancelledError):
-                await started
-            if not self._polling.done():
-                await self._dispatcher.stop_polling()
-        if self._polling is not None:
-            await asyncio.wait({self._polling})  # never raises; the outcome is read below
-            if not self._polling.cancelled() and self._polling.exception() is not None:
-                log.error("aiogram polling ended with an error", exc_info=self._polling.exception())
         # Updates already received still get their replies before the session closes.
-        if not await self.inflight.wait_idle(drain_timeout):
-            log.warning("stopping with %d updates still in flight", self.inflight.count)
-        await asyncio.sleep(0)  # let aiogram's per-update tasks return after our handler did
+        await self.intake.stop(drain_timeout)
         await self.bot.session.close()
 
 

@@ -23,22 +23,22 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.error import RetryAfter as PtbRetryAfter
-from telegram.ext import Application, BaseUpdateProcessor, Defaults, TypeHandler
+from telegram.ext import Application, Defaults, TypeHandler
 
-from bot.adapters.translate import to_callback_event, to_inline, to_markup, to_message_event
+from bot.adapters.translate import to_event, to_inline, to_markup
 from bot.delivery import (
     ApiError,
     Blocked,
     ChatPacer,
     Deliverer,
     InFlight,
-    KeyedLocks,
     NotModified,
     RetryAfter,
     UpdateRunner,
     is_not_modified,
 )
-from handlers.events import CallbackEvent, MessageEvent
+from bot.intake import Intake, RawUpdate
+from bot.webhook import WebhookConfig
 from handlers.ports import ChatApp
 from handlers.replies import (
     InlineKeyboard,
@@ -49,17 +49,8 @@ from handlers.replies import (
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
 PtbMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-def to_event(update: Update) -> MessageEvent | CallbackEvent | None:
-    if update.message is not None:
-        return to_message_event(update.message)
-    if update.callback_query is not None:
-        return to_callback_event(update.callback_query)
-    return None
 
 
 def retry_seconds(exc: PtbRetryAfter) -> float:
@@ -143,48 +134,9 @@ class PtbApi:
             return bytes(await remote.download_as_bytearray())
 
 
-class CountingQueue(asyncio.Queue[object]):
-    """PTB's update queue, counting updates from "fetched" until "processed".
-
-    PTB puts each fetched update here, and calls task_done() once its handlers ran. Counting
-    there (not in our handler) closes the window in which an update sits in the queue while
-    the next getUpdates is already out, which would look idle to a test harness.
-    """
-
-    def __init__(self, inflight: InFlight) -> None:
-        super().__init__()
-        self._inflight = inflight
-
-    def put_nowait(self, item: object) -> None:
-        super().put_nowait(item)
-        self._inflight.enter()
-
-    def task_done(self) -> None:
-        super().task_done()
-        self._inflight.leave()
-
-
-class PerUserInOrder(BaseUpdateProcessor):
-    """Concurrent across users, one at a time (in arrival order) for the same user."""
-
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks = KeyedLocks()
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        user = update.effective_user if isinstance(update, Update) else None
-        async with self._locks.hold(user.id if user is not None else None):
-            await coroutine
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
 class PtbAdapter:
-    """Long polling with python-telegram-bot's Application and Updater."""
+    """python-telegram-bot's Application (no Updater), fed one raw update at a time by
+    bot.intake (polling or webhook): concurrent across users, in order per user."""
 
     def __init__(
         self,
@@ -196,8 +148,8 @@ class PtbAdapter:
         polling_timeout: int = 10,
         pacer: ChatPacer | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        webhook: WebhookConfig | None = None,
     ) -> None:
-        inflight = inflight or InFlight()
         base = api_base.rstrip("/")
         self.application: AnyApplication = (
             Application.builder()
@@ -205,8 +157,7 @@ class PtbAdapter:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .defaults(Defaults(parse_mode=ParseMode.HTML))
-            .concurrent_updates(PerUserInOrder())
-            .update_queue(CountingQueue(inflight))
+            .updater(None)  # bot.intake fetches raw updates and decodes them one by one
             .job_queue(None)  # scheduling is the workflow's business, not the adapter's
             .build()
         )
@@ -214,8 +165,14 @@ class PtbAdapter:
         self.runner = UpdateRunner(
             app, self.api, inflight, Deliverer(self.api, app, pacer=pacer, sleep=sleep)
         )
-        self._polling_timeout = polling_timeout
         self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.intake = Intake(
+            self,
+            self.runner.deliverer,
+            self.runner.inflight,
+            polling_timeout=polling_timeout,
+            webhook=webhook,
+        )
 
     @property
     def inflight(self) -> InFlight:
@@ -226,24 +183,53 @@ class PtbAdapter:
         with self.inflight.track():
             await self.runner.deliverer.deliver(replies)
 
+    async def feed(self, raw: RawUpdate) -> None:
+        """One raw update, decoded on its own; never raises (see bot.intake.Feeder)."""
+        await self.intake.feeder.feed(raw)
+
+    # -- bot.intake.Transport -------------------------------------------------------------
+
+    async def get_updates(
+        self, offset: int | None, long_poll: int, allowed_updates: list[str]
+    ) -> list[RawUpdate]:
+        kwargs: dict[str, Any] = {"timeout": long_poll, "allowed_updates": allowed_updates}
+        if offset is not None:
+            kwargs["offset"] = offset
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PTB's note that do_api_request is for new methods
+            result = await self.application.bot.do_api_request(
+                "getUpdates", api_kwargs=kwargs, read_timeout=long_poll + 10
+            )
+        return list(result) if isinstance(result, list | tuple) else []
+
+    def decode(self, raw: RawUpdate) -> object:
+        update = Update.de_json(raw, self.application.bot)
+        to_event(update)  # what PTB reads, our translation must read too
+        return update
+
+    async def dispatch(self, update: object) -> None:
+        await self.application.process_update(update)
+
+    async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
+        await self.application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=allowed_updates
+        )
+
+    async def delete_webhook(self) -> None:
+        await self.application.bot.delete_webhook()
+
+    # --------------------------------------------------------------------------------------
+
     async def _on_update(self, update: Update, _context: object) -> None:
-        await self.runner.run(to_event(update))  # counted by CountingQueue
+        await self.runner.run(to_event(update))  # ordered and counted by the Feeder
 
     async def start(self) -> None:
         await self.application.initialize()  # getMe: fails fast on a bad token
-        await self.application.bot.delete_webhook()  # getUpdates is refused while one is set
         await self.runner.startup()
-        updater = self.application.updater
-        assert updater is not None  # the builder always makes one unless told not to
-        await updater.start_polling(timeout=self._polling_timeout, allowed_updates=ALLOWED_UPDATES)
-        await self.application.start()
+        await self.intake.start()
 
-    async def stop(self) -> None:
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self.application.running:
-            await self.application.stop()  # waits for the updates already fetched
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        await self.intake.stop(drain_timeout)  # updates already received finish first
         await self.application.shutdown()
 
 

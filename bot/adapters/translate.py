@@ -6,7 +6,15 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from handlers.events import CallbackEvent, Contact, IncomingFile, MessageEvent, Sender
+from handlers.events import (
+    CallbackEvent,
+    Contact,
+    Event,
+    IncomingFile,
+    MemberEvent,
+    MessageEvent,
+    Sender,
+)
 from handlers.replies import InlineKeyboard, Markup, RemoveKeyboard, ReplyKeyboard
 
 # --- incoming: framework types -> handlers events -------------------------------------------
@@ -32,7 +40,31 @@ def to_file(message: Any) -> IncomingFile | None:
     return None
 
 
-def to_message_event(message: Any) -> MessageEvent | None:
+def to_event(update: Any) -> Event | None:
+    """One decoded update (aiogram's or PTB's Update) as a handlers event, if it is one we use."""
+    update_id = update.update_id
+    if update.message is not None:
+        return to_message_event(update.message, update_id)
+    if update.callback_query is not None:
+        return to_callback_event(update.callback_query, update_id)
+    if update.my_chat_member is not None:
+        return to_member_event(update.my_chat_member, update_id)
+    return None
+
+
+def to_member_event(changed: Any, update_id: int | None = None) -> MemberEvent | None:
+    if changed.chat.type != "private":
+        return None  # groups and channels the bot was added to: not where it works
+    status = changed.new_chat_member.status
+    return MemberEvent(
+        sender=to_sender(changed.from_user),
+        chat_id=changed.chat.id,
+        status=str(getattr(status, "value", status)),  # aiogram's enum or PTB's string
+        update_id=update_id,
+    )
+
+
+def to_message_event(message: Any, update_id: int | None = None) -> MessageEvent | None:
     if message.from_user is None:
         return None  # channel posts and the like: nobody to answer
     contact = None
@@ -47,10 +79,11 @@ def to_message_event(message: Any) -> MessageEvent | None:
         file=to_file(message),
         contact=contact,
         private=message.chat.type == "private",
+        update_id=update_id,
     )
 
 
-def to_callback_event(query: Any) -> CallbackEvent | None:
+def to_callback_event(query: Any, update_id: int | None = None) -> CallbackEvent | None:
     if query.message is None or query.data is None:
         return None  # inline-mode messages and games: not something this bot sends
     return CallbackEvent(
@@ -59,6 +92,7 @@ def to_callback_event(query: Any) -> CallbackEvent | None:
         message_id=query.message.message_id,
         callback_id=query.id,
         data=query.data,
+        update_id=update_id,
     )
 
 

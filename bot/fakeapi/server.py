@@ -1632,6 +1632,10 @@ class FakeTelegram:
         self._enqueue("message", self.message_json(message))
         return message
 
+    def inject_raw_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update exactly as given (shapes a framework may not read); returns it."""
+        return self._enqueue(kind, json.loads(json.dumps(payload)))
+
     def inject_text(self, user_id: int, text: str) -> StoredMessage:
         entities = detect_entities(text, [])
         return self.inject_message(user_id, text=text, entities=entities)
