@@ -98,6 +98,4 @@ def _macro(template: str, name: str, *args: object) -> str:
 
 @lru_cache(maxsize=1)
 def _plain() -> Environment:
-    return Environment(
-        loader=_loader(), autoescape=False, undefined=StrictUndefined
-    )
+    return Environment(loader=_loader(), autoescape=False, undefined=StrictUndefined)

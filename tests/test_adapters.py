@@ -11,8 +11,7 @@ import hashlib
 import html
 import io
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,12 +148,35 @@ class EchoApp:
         return [edit, AnswerCallback(event.callback_id, "oke")]
 
 
+class VirtualTime:
+    """The adapter's pacing clock and sleep: a paced or retried send waits no real time, and
+    the fake server's clock moves along, so its flood control judges the virtual instant.
+    Closing `gate` holds every such wait until the test opens it."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.now = 0.0
+        self.slept: list[float] = []
+        self.gate: asyncio.Event | None = None
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if self.gate is not None:
+            await self.gate.wait()
+        self.now += seconds
+        self.fake.advance_time(seconds)
+
+
 @dataclass
 class Running:
     fake: FakeTelegram
     app: EchoApp
     adapter: BotAdapter
     inflight: InFlight
+    time: VirtualTime
 
 
 @pytest.fixture(params=FRAMEWORKS)
@@ -176,10 +198,13 @@ async def bot(framework: str, tmp_path: Path) -> AsyncIterator[Running]:
         app = EchoApp(tmp_path)
         inflight = InFlight()
         fake.idle_probe = lambda: inflight.idle
-        adapter = build_adapter(settings_for(fake, framework), app, inflight)
+        virtual = VirtualTime(fake)
+        adapter = build_adapter(
+            settings_for(fake, framework), app, inflight, clock=virtual.clock, sleep=virtual.sleep
+        )
         await adapter.start()
         try:
-            yield Running(fake, app, adapter, inflight)
+            yield Running(fake, app, adapter, inflight, virtual)
         finally:
             await adapter.stop()
 
@@ -187,15 +212,6 @@ async def bot(framework: str, tmp_path: Path) -> AsyncIterator[Running]:
 def rejected(fake: FakeTelegram) -> list[tuple[str, int | None, str | None]]:
     # fake.rejected also lists requests still waiting for their answer (the open long poll).
     return [(r.method, r.error_code, r.description) for r in fake.rejected if r.error_code]
-
-
-async def wait_until(condition: Callable[[], bool], within: float) -> bool:
-    """Polls `condition` (for when settle() would wait too long: mid-way states)."""
-    for _ in range(int(within / 0.01)):
-        if condition():
-            return True
-        await asyncio.sleep(0.01)
-    return condition()
 
 
 # --- good paths -------------------------------------------------------------------------------
@@ -322,21 +338,24 @@ async def test_prompt_sent_reports_the_message_id(bot: Running) -> None:
 
 async def test_sends_are_paced_per_chat_without_429(bot: Running) -> None:
     alice = bot.fake.user(1001, "Alice")
-    started = time.monotonic()
     await alice.send("burst 5")
-    elapsed = time.monotonic() - started
     assert alice.texts() == [f"pesan {i}" for i in range(1, 6)]
-    assert elapsed >= 1.8  # 3 at once, then one per second
-    assert rejected(bot.fake) == []
+    assert bot.time.slept == [1.0, 1.0]  # 3 at once, then one per second
+    assert rejected(bot.fake) == []  # the fake's flood control saw the paced (virtual) times
 
 
 async def test_a_paced_chat_does_not_hold_up_others(bot: Running) -> None:
     alice, bob = bot.fake.user(1001, "Alice"), bot.fake.user(1002, "Bob")
     await bob.send("hai")
+    bot.time.gate = asyncio.Event()  # Alice's burst stops at its first paced send
     bot.fake.inject_text(alice.id, "burst 6")
     bot.fake.inject_text(bob.id, "cepat")
-    assert await wait_until(lambda: "echo: cepat" in bob.texts(), within=5)
+    # Settled but for Alice's held update: Bob must have had his answer by then.
+    bot.fake.idle_probe = lambda: bot.inflight.count <= 1 and "echo: cepat" in bob.texts()
+    await bot.fake.settle()
     assert len(alice.texts()) < 6, "Bob was answered while Alice's burst was still paced"
+    bot.fake.idle_probe = lambda: bot.inflight.idle
+    bot.time.gate.set()
     await bot.fake.settle()
     assert len(alice.texts()) == 6
     assert rejected(bot.fake) == []
@@ -355,9 +374,8 @@ async def test_429_is_retried_after_retry_after(bot: Running) -> None:
     alice = bot.fake.user(1001, "Alice")
     await alice.send("halo")
     bot.fake.rate_limit(alice.chat_id, times=1, retry_after=1)
-    started = time.monotonic()
     await alice.send("lagi")
-    assert time.monotonic() - started >= 1.0
+    assert bot.time.slept == [1]  # waited retry_after before trying again
     assert alice.texts() == ["echo: halo", "echo: lagi"]  # arrived, and only once
     assert [(m, c) for m, c, _ in rejected(bot.fake)] == [("sendMessage", 429)]
 
@@ -428,14 +446,19 @@ async def test_run_polling_stops_on_event(framework: str, tmp_path: Path) -> Non
 
 
 async def test_keyed_locks_serialize_per_key_and_forget_idle_keys() -> None:
-    locks, order = KeyedLocks(), []
+    locks, order, b1_done = KeyedLocks(), [], asyncio.Event()
 
-    async def job(key: int, name: str, delay: float) -> None:
+    async def job(key: int, name: str, until: asyncio.Event | None = None) -> None:
         async with locks.hold(key):
-            await asyncio.sleep(delay)
+            if until is not None:
+                await until.wait()  # a1 holds key 1 until b1 (key 2) got through
             order.append(name)
+            if name == "b1":
+                b1_done.set()
 
-    await asyncio.gather(job(1, "a1", 0.05), job(1, "a2", 0), job(2, "b1", 0.01))
+    await asyncio.wait_for(
+        asyncio.gather(job(1, "a1", until=b1_done), job(1, "a2"), job(2, "b1")), 10
+    )
     assert order == ["b1", "a1", "a2"]
     assert len(locks) == 0
 

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,6 @@ async def test_two_processes_sweeping_together_send_each_notice_once(sessions, d
     for _ in range(4):
         cases.append(await _case_at_step(sessions, "sanggau-hubungan-media", 9, START))
     now = wib(2027, 1, 12, 13, 31).isoformat()  # past escalation: overdue + repeat + escalate
-    start_at = time.time() + 2.0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     workers = [
         await asyncio.create_subprocess_exec(
@@ -35,18 +33,22 @@ async def test_two_processes_sweeping_together_send_each_notice_once(sessions, d
             "tests.sla_worker",
             POSTGRES_URL,
             now,
-            str(start_at),
             "sanggau-hubungan-media",
             cwd=ROOT,
             env=env,
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(2)
     ]
+    for worker in workers:  # both connected: then one start line for both, no clock involved
+        assert worker.stdout is not None
+        ready = await asyncio.wait_for(worker.stdout.readline(), 60)
+        assert ready.strip() == b"ready", ready
     outputs = []
     for worker in workers:
-        out, err = await asyncio.wait_for(worker.communicate(), 60)
+        out, err = await asyncio.wait_for(worker.communicate(b"go\n"), 60)
         assert worker.returncode == 0, err.decode()
         outputs.append(json.loads(out.decode().strip().splitlines()[-1]))
     first, second = (set(o["claimed"]) for o in outputs)
