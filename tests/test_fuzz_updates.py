@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.fakeapi.html import parse_html, utf16_len
 from handlers.app import MitraApp
@@ -24,6 +24,7 @@ from handlers.callbacks import MAX_BYTES, Op, unpack
 from handlers.context import Deps
 from handlers.conversation import TASK_PROMPTS
 from handlers.events import CallbackEvent, Contact, Event, IncomingFile, MessageEvent, Sender
+from handlers.outbox import from_row
 from handlers.replies import (
     AnswerCallback,
     EditMessage,
@@ -34,7 +35,7 @@ from handlers.replies import (
 )
 from storage.archive import Archive
 from storage.db import create_engine, session_factory
-from storage.models import Base, Conversation, Task, User
+from storage.models import Base, Conversation, Outbox, Task, User
 from tests.conftest import truncate_all
 from tests.factories import builtin, new_case
 from workflow import engine
@@ -148,8 +149,14 @@ class FakeFiles:
 
 
 async def replies_of(app: MitraApp, event: Event, files: FakeFiles) -> list[Reply]:
-    """What the people see after one update: the one place to re-point when replies move."""
-    return await app.handle(event, files)
+    """What the people see after one update: the button answer `handle` returns, then the
+    outbox rows the update queued (the one place to re-point when replies move again)."""
+    async with app.sessions() as s:
+        last = await s.scalar(select(func.max(Outbox.id))) or 0
+    answers = await app.handle(event, files)
+    async with app.sessions() as s:
+        rows = await s.scalars(select(Outbox).where(Outbox.id > last).order_by(Outbox.id))
+        return [*answers, *(from_row(row) for row in rows)]
 
 
 @dataclass
@@ -192,7 +199,6 @@ def _world(sessions: Any, seeds: Seeds, tmp: Path) -> World:
         archive=Archive(tmp / "files"),
         version_id=seeds.version_id,
         spec=SPEC,
-        bot_username="mitramedia_bot",
         files_dir=tmp / "files",
     )
     app = MitraApp(sessions, ManualClock(NOW + timedelta(minutes=5)), deps)
