@@ -14,9 +14,9 @@ import json
 import re
 import typing
 from collections import Counter
-from importlib import resources
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
