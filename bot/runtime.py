@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
-from bot.delivery import ChatPacer, InFlight
+from bot.delivery import ApiPort, ChatPacer, InFlight
 from handlers.ports import ChatApp
 from handlers.replies import Reply
 
@@ -40,6 +40,11 @@ MASK = "<BOT_TOKEN>"
 class BotAdapter(Protocol):
     @property
     def inflight(self) -> InFlight: ...
+
+    @property
+    def api(self) -> ApiPort:
+        """The Bot API calls over this framework (the outbox sender's way out)."""
+        ...
 
     async def deliver(self, replies: Sequence[Reply]) -> None:
         """Sends replies the bot starts itself (reminders, digests), paced like the others."""
@@ -179,8 +184,8 @@ async def run_polling(
     with_scheduler: Product | None = None,
 ) -> None:
     """Polls until `stop_event` is set — or, without one, until SIGINT/SIGTERM. With a product,
-    the SLA sweep runs on a timer in the same process and delivers through the adapter. With
-    WEBHOOK_URL set, updates come in on a webhook instead of long polling (see bot.intake)."""
+    the outbox sender and the SLA sweep run in the same process. With WEBHOOK_URL set, updates
+    come in on a webhook instead of long polling (same handling, see bot.intake)."""
     webhook = None
     if settings.webhook_url:
         from bot.webhook import database_health, webhook_from_settings
@@ -190,14 +195,17 @@ async def run_polling(
         TOKEN_FILTER.tokens.add(webhook.secret)  # the secret is a credential too
     adapter = build_adapter(settings, app, inflight, webhook=webhook)
     scheduler = None
+    sender = None
     if with_scheduler is not None:
+        from bot.outbox_sender import sender_for
         from bot.scheduler import SlaScheduler
 
+        sender = sender_for(with_scheduler, adapter.api, settings)
         scheduler = SlaScheduler(
             with_scheduler.sessions,
             with_scheduler.clock,
             with_scheduler.app.deps.spec,
-            adapter.deliver,
+            sender.wake,
             settings.sweep_seconds,
         )
     own_signals = stop_event is None
@@ -206,6 +214,8 @@ async def run_polling(
         _on_signals(stop.set)
     try:
         await adapter.start()
+        if sender is not None:
+            await sender.start()
         if scheduler is not None:
             scheduler.start()
         log.info("bot running (%s)", settings.bot_framework)
@@ -213,7 +223,9 @@ async def run_polling(
     finally:
         if scheduler is not None:
             scheduler.stop()
-        await adapter.stop()
+        await adapter.stop()  # updates in flight finish and queue their replies
+        if sender is not None:
+            await sender.stop()  # then what is due goes out
         if own_signals:
             _on_signals(None)
         log.info("bot stopped")

@@ -1,4 +1,4 @@
-"""The chat application: one update in, replies out, inside one database transaction."""
+"""The chat application: one update in, its effects and replies in one database transaction."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers import conversation, journalist, officials, parsing, registration, reports
 from handlers.callbacks import Op, unpack
 from handlers.content import is_unknown_content, unknown_content_reply
-from handlers.context import Ctx, Deps, find_user
+from handlers.context import Ctx, Deps, Job, find_user
+from handlers.delivery_notices import report_unreachable
 from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent
 from handlers.menus import commands_for, default_commands
+from handlers.outbox import enqueue
 from handlers.ports import FileFetcher
+from handlers.prefetch import prefetch
 from handlers.render import render, toast
 from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
 from handlers.uploads import receive
+from storage import ledger
 from storage.db import transaction
 from storage.models import Task, TaskPrompt
 from workflow.clock import Clock
@@ -27,12 +31,19 @@ log = logging.getLogger(__name__)
 
 
 class MitraApp:
+    """One update in: its effects and every reply they cause committed in one transaction, the
+    replies as outbox rows (delivered by the sender after the commit). What `handle` returns is
+    only what must go at once and is worthless later: the answer to a pressed button."""
+
+    platform = "telegram"
+
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock, deps: Deps
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.deps = deps
+        self.on_queued: Callable[[], None] = lambda: None  # the sender's wake-up
 
     async def startup(self) -> list[Reply]:
         return [default_commands()]
@@ -51,25 +62,90 @@ class MitraApp:
 
     async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:
         if isinstance(event, MemberEvent):
-            return []  # the bot was blocked or unblocked: to be acted on (issue 16 hands it on)
+            await self._membership(event)
+            return []
         if isinstance(event, MessageEvent) and not event.private:
             return []  # the bot works in private chats only
         if isinstance(event, MessageEvent) and is_unknown_content(event):
             return unknown_content_reply(event)  # a sticker, poll, location, service message...
+        # Network before the transaction: a slow getFile must not hold the database.
+        fetched = await prefetch(event, files, self.deps.max_upload_bytes)
         callback_id = event.callback_id if isinstance(event, CallbackEvent) else None
+        later: list[Job] = []
         try:
             async with transaction(self.sessions) as session:
-                ctx = await self._context(session, event, files)
+                if not await self._first_time(session, event):
+                    return []
+                ctx = await self._context(session, event, fetched)
                 await self._dispatch(ctx, event)
-                replies = ctx.out
+                now_replies: list[Reply] = [r for r in ctx.out if isinstance(r, AnswerCallback)]
                 if callback_id and not ctx.answered:
-                    replies.insert(0, AnswerCallback(callback_id))
-                return replies
+                    now_replies.insert(0, AnswerCallback(callback_id))
+                await enqueue(session, ctx.out, ctx.now)
+                later = ctx.later
         except WorkflowError as refusal:
-            return self._refusal(event, refusal.message)
+            return await self._refuse(event, refusal.message)
         except Exception:
             log.exception("update from %s failed", event.sender.telegram_id)
-            return self._refusal(event, None)
+            return await self._refuse(event, None)
+        self.on_queued()
+        for job in later:
+            await self._run_later(job)
+        return now_replies
+
+    async def _first_time(self, session: AsyncSession, event: Event) -> bool:
+        """Records the update (a redelivery changes nothing); a person who writes to us, or
+        unblocks the bot, can be reached again, so their waiting messages may go."""
+        if event.update_id is not None and not await ledger.first_time(
+            session, event.update_id, self.clock.now(), self.platform
+        ):
+            log.info("update %s already handled: skipped", event.update_id)
+            return False
+        blocking = isinstance(event, MemberEvent) and event.status == "kicked"
+        if not blocking and await ledger.reachable_again(session, event.chat_id):
+            log.info("chat %s is reachable again", event.chat_id)
+        return True
+
+    async def _membership(self, event: MemberEvent) -> None:
+        """The user blocked the bot ("kicked"): their messages wait, the office is told once."""
+        async with transaction(self.sessions) as session:
+            if not await self._first_time(session, event):
+                return
+            if event.status == "kicked":
+                new = await ledger.mark_unreachable(
+                    session, event.chat_id, "blocked", self.clock.now(), self.platform
+                )
+                if new is not None:
+                    await report_unreachable(session, self.deps.spec, new, self.clock.now())
+        self.on_queued()
+
+    async def _refuse(self, event: Event, message: str | None) -> list[Reply]:
+        """The change was rolled back; the refusal itself is recorded and queued on its own."""
+        reply = self._refusal(event, message)
+        if isinstance(event, CallbackEvent):
+            return reply
+        try:
+            async with transaction(self.sessions) as session:
+                if not await self._first_time(session, event):
+                    return []
+                await enqueue(session, reply, self.clock.now())
+        except Exception:
+            log.exception("recording a refusal failed; answering directly")
+            return reply
+        self.on_queued()
+        return []
+
+    async def _run_later(self, job: Job) -> None:
+        """Work that must not hold the transaction (drawing a chart, writing a workbook), whose
+        replies are queued in a short transaction of their own."""
+        try:
+            replies = await job()
+            async with transaction(self.sessions) as session:
+                await enqueue(session, replies, self.clock.now())
+        except Exception:
+            log.exception("follow-up work failed")
+            return
+        self.on_queued()
 
     def _refusal(self, event: Event, message: str | None) -> list[Reply]:
         text = render("refused", message=message) if message else render("error_generic")

@@ -41,6 +41,7 @@ from bot.delivery import (
     Deliverer,
     InFlight,
     NotModified,
+    Rejected,
     RetryAfter,
     UpdateRunner,
     is_not_modified,
@@ -72,7 +73,7 @@ def api_errors(method: str) -> Iterator[None]:
     except TelegramBadRequest as exc:
         if is_not_modified(exc.message):
             raise NotModified(exc.message) from exc
-        raise ApiError(method, exc.message) from exc
+        raise Rejected(method, exc.message) from exc
     except TelegramAPIError as exc:
         raise ApiError(method, exc.message) from exc
     except (AiogramError, aiohttp.ClientError, TimeoutError) as exc:

@@ -33,6 +33,7 @@ from bot.delivery import (
     Deliverer,
     InFlight,
     NotModified,
+    Rejected,
     RetryAfter,
     UpdateRunner,
     is_not_modified,
@@ -73,7 +74,7 @@ def api_errors(method: str) -> Iterator[None]:
     except BadRequest as exc:
         if is_not_modified(exc.message):
             raise NotModified(exc.message) from exc
-        raise ApiError(method, exc.message) from exc
+        raise Rejected(method, exc.message) from exc
     except TelegramError as exc:
         raise ApiError(method, f"{type(exc).__name__}: {exc.message}") from exc
 

@@ -1578,7 +1578,11 @@ class FakeTelegram:
                 "chat": account.as_chat(),
                 "from": account.as_user(),
                 "date": self.unix_time(),
-                "old_chat_member": {"user": self.bot_user(), "status": old},
+                "old_chat_member": {
+                    "user": self.bot_user(),
+                    "status": old,
+                    **({"until_date": 0} if old == "kicked" else {}),
+                },
                 "new_chat_member": bot_member,
             },
         )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.delivery import InFlight
 from bot.factory import Product, build_product
+from bot.outbox_sender import OutboxSender, sender_for
 from bot.fakeapi.harness import FakeUser
 from bot.fakeapi.server import FakeTelegram
 from bot.runtime import BotAdapter, build_adapter
@@ -54,14 +55,27 @@ class BotUnderTest:
     product: Product
     adapter: BotAdapter
     inflight: InFlight
+    sender: OutboxSender | None = None
 
     async def stop(self) -> None:
         await self.adapter.stop()
+        if self.sender is not None:
+            await self.sender.stop()
         await self.product.close()
 
     async def restart(self) -> None:
         """A new process on the same database and files: nothing in memory survives."""
         await self.stop()
+        await self._start()
+
+    async def crash(self) -> None:
+        """The process dies: sends in flight are cut off, nothing is drained or marked."""
+        if self.sender is not None:
+            await self.sender.abort()
+        await self.adapter.stop()
+        await self.product.close()
+
+    async def start(self) -> None:
         await self._start()
 
     async def _start(self) -> None:
@@ -70,8 +84,11 @@ class BotUnderTest:
         self.adapter = build_adapter(
             self.settings, self.product.app, self.inflight, polling_timeout=1
         )
-        self.fake.idle_probe = lambda: self.inflight.idle
+        self.sender = sender_for(self.product, self.adapter.api, self.settings)
+        sender = self.sender
+        self.fake.idle_probe = lambda: self.inflight.idle and sender.idle
         await self.adapter.start()
+        await self.sender.start()
         await self.fake.settle()
 
     def session(self) -> AsyncSession:

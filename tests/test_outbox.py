@@ -1,0 +1,167 @@
+"""The outbox's own guarantees: replies survive as data, a redelivered update changes nothing,
+and the sender never lets a chat's later row overtake an earlier one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.factory import build_product
+from bot.outbox_sender import _heads, _prefix
+from handlers.events import CallbackEvent, MessageEvent, Sender
+from handlers.outbox import from_row, to_payload
+from handlers.replies import (
+    Button,
+    EditMessage,
+    InlineKeyboard,
+    PromptRef,
+    RemoveKeyboard,
+    ReplyKeyboard,
+    SendDocument,
+    SendMessage,
+    SetCommands,
+)
+from storage.models import Base, Outbox
+from workflow.clock import ManualClock
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+texts = st.text(min_size=1, max_size=300)
+buttons = st.builds(
+    Button,
+    texts,
+    st.one_of(st.none(), st.text(max_size=64)),
+    st.one_of(st.none(), st.just("https://x.id")),
+)
+markups = st.one_of(
+    st.none(),
+    st.builds(
+        InlineKeyboard, st.lists(st.lists(buttons, max_size=3).map(tuple), max_size=4).map(tuple)
+    ),
+    st.builds(
+        ReplyKeyboard,
+        st.lists(st.lists(texts, min_size=1, max_size=2).map(tuple), min_size=1, max_size=2).map(
+            tuple
+        ),
+        st.booleans(),
+        st.booleans(),
+    ),
+    st.just(RemoveKeyboard()),
+)
+chat_ids = st.integers(min_value=1, max_value=2**40)
+replies = st.one_of(
+    st.builds(
+        SendMessage,
+        chat_ids,
+        texts,
+        markups,
+        st.one_of(st.none(), st.builds(PromptRef, st.integers(1, 99), st.integers(1, 99))),
+    ),
+    st.builds(
+        EditMessage,
+        chat_ids,
+        st.integers(1, 10**6),
+        texts,
+        st.one_of(st.none(), st.builds(InlineKeyboard, st.just(((Button("a", "b"),),)))),
+    ),
+    st.builds(
+        SendDocument,
+        chat_ids,
+        texts,
+        texts,
+        st.just("application/pdf"),
+        st.one_of(st.none(), texts),
+        st.one_of(st.none(), texts),
+        st.booleans(),
+    ),
+    st.builds(
+        SetCommands, st.lists(st.tuples(texts, texts), max_size=3).map(tuple), st.none() | chat_ids
+    ),
+)
+
+
+@given(replies)
+def test_a_reply_survives_the_outbox_unchanged(reply: Any) -> None:
+    kinds = {SendMessage: "message", EditMessage: "edit", SendDocument: "document"}
+    row = Outbox(
+        chat_id=getattr(reply, "chat_id", None) or 0,
+        kind=kinds.get(type(reply), "commands"),
+        payload=to_payload(reply),
+    )
+    assert from_row(row) == reply
+
+
+pending_rows = st.lists(
+    st.tuples(st.integers(1, 4), st.booleans(), st.booleans()), max_size=40
+)  # (chat, due, leased)
+
+
+@given(pending_rows, st.sets(st.integers(1, 4)), st.integers(1, 5))
+def test_a_chat_never_sends_a_row_past_an_earlier_one(
+    rows: list[tuple[int, bool, bool]], away: set[int], per_chat: int
+) -> None:
+    later, lease = NOW + timedelta(seconds=30), NOW + timedelta(seconds=45)
+    pending = [
+        (i, chat, NOW if due else later, lease if leased else None)
+        for i, (chat, due, leased) in enumerate(rows, start=1)
+    ]
+    heads = _heads(pending, away, NOW, per_chat)
+    for chat, ids in heads.items():
+        mine = [p for p in pending if p[1] == chat]
+        assert chat not in away
+        assert ids == [p[0] for p in mine[: len(ids)]]  # a prefix of the chat's own queue
+        assert len(ids) <= per_chat
+        assert all(p[2] <= NOW and p[3] is None for p in mine[: len(ids)])
+    taken = {i for ids in heads.values() for i in ids}
+    assert _prefix(sorted(taken), taken) == sorted(taken)
+    assert _prefix([1, 2, 3], {1, 3}) == [1]  # the head held elsewhere stops the chat
+
+
+async def _snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    for table in Base.metadata.sorted_tables:
+        rows = (await session.execute(select(table))).all()
+        out[table.name] = sorted(tuple(map(repr, r)) for r in rows)
+    return out
+
+
+async def test_a_redelivered_update_changes_nothing_and_sends_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, database_url=db_url, files_dir=tmp_path / "files")
+    product = await build_product(settings, clock=ManualClock(NOW))
+    try:
+        if product.engine.dialect.name == "postgresql":
+            from tests.conftest import truncate_all
+
+            await truncate_all(product.engine)
+            product = await build_product(settings, clock=ManualClock(NOW))
+        app = product.app
+        rina = Sender(5150, "Rina")
+        start = MessageEvent(rina, 5150, 1, text="/start", update_id=900)
+        first = await app.handle(start, _NoFiles())
+        assert first == []  # the welcome waits in the outbox, not in the return value
+        async with product.sessions() as s:
+            queued = list(await s.scalars(select(Outbox)))
+            assert [r.chat_id for r in queued] and "Selamat datang" in str(queued[0].payload)
+            before = await _snapshot(s)
+        assert await app.handle(start, _NoFiles()) == []
+        press = CallbackEvent(rina, 5150, 2, "cb-1", "v1:nonsense", update_id=900)
+        assert await app.handle(press, _NoFiles()) == []  # same update id: not even answered
+        async with product.sessions() as s:
+            assert await _snapshot(s) == before
+            assert (await s.execute(text("SELECT count(*) FROM processed_update"))).scalar() == 1
+    finally:
+        await product.close()
+
+
+class _NoFiles:
+    async def download(self, file_id: str) -> bytes:
+        raise AssertionError("no download expected")
