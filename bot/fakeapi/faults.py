@@ -13,10 +13,11 @@ consumes one, in the order they were added::
     await gate.reached()  # the bot's send is stored and its answer is being held
     gate.release()  # (or kill the bot now: the answer never reaches it)
 
-Kinds that answer instead of the server (``status``, ``retry_after``, ``error``) and
-``drop``/``hang``/``delay`` run nothing when the client is gone; the ``*_after`` kinds
-(and ``status(..., after=True)``) run the method first, so the message IS stored and
-the user sees it even though the bot never learns so: the "did it send?" case.
+``status``, ``retry_after``, ``error`` and ``drop`` answer (or hang up) in the server's
+place and run nothing; ``hang`` and ``delay`` run the method when they end, if the client
+is still waiting. The ``*_after`` kinds (and ``status(..., after=True)``) run the method
+first, so the message IS stored and the user sees it though the bot never learns so: the
+"did it send?" case, where a retry is a duplicate (the Bot API has no idempotency key).
 
 Every request a fault touched carries its label in ``RecordedRequest.fault``. Its
 ``ok``/``error_code``/``result`` say what the server did; an answer made up by a fault
