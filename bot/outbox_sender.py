@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import RetryCallState, wait_exponential_jitter
 
@@ -46,7 +46,7 @@ from handlers.delivery_notices import report_dead, report_unreachable
 from handlers.outbox import from_row
 from handlers.replies import EditMessage, SendDocument, SendMessage
 from storage import ledger
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import ChatReach, Outbox, TaskPrompt
 from workflow.clock import Clock
 from workflow.spec import SopSpec
@@ -87,6 +87,7 @@ class Policy:
     poll_seconds: float = 2.0  # how often to look for rows other processes queued or retries due
     batch: int = 200  # rows read per pass
     per_chat: int = 10  # rows of one chat leased per pass
+    keep_sent: timedelta = timedelta(days=30)
 
 
 class OutboxSender:
@@ -113,6 +114,7 @@ class OutboxSender:
         self._busy = False
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._tidied_at: datetime | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -172,6 +174,7 @@ class OutboxSender:
                 await asyncio.wait_for(self._wakeup.wait(), self.policy.poll_seconds)
             except TimeoutError:
                 self._dirty = True  # another process's rows, or a retry that came due
+                await self._tidy()
 
     async def _release_own_leases(self) -> None:
         # On SQLite only one process sends, so any lease left over is a crashed predecessor's.
@@ -385,11 +388,35 @@ class OutboxSender:
                 await report_unreachable(session, self.spec, new, now)
         self.wake()
 
+    async def _tidy(self) -> None:
+        """Once an hour: forget handled update ids after a week (Telegram redelivers for a day)
+        and sent rows after `keep_sent` (they are the delivery record until then)."""
+        now = self.clock.now()
+        if self._tidied_at is not None and now - self._tidied_at < timedelta(hours=1):
+            return
+        self._tidied_at = now
+        try:
+            async with transaction(self.sessions) as session:
+                await ledger.forget_updates_before(session, now - timedelta(days=7))
+                old = select(Outbox.id).where(
+                    Outbox.state == "sent", Outbox.sent_at < now - self.policy.keep_sent
+                )
+                # Prompt copies keep their message id; edits that waited on a row are long sent.
+                await session.execute(
+                    update(TaskPrompt).where(TaskPrompt.outbox_id.in_(old)).values(outbox_id=None)
+                )
+                await session.execute(
+                    update(Outbox).where(Outbox.after_id.in_(old)).values(after_id=None)
+                )
+                await session.execute(delete(Outbox).where(Outbox.id.in_(old)))
+        except Exception:
+            log.exception("outbox housekeeping failed")
+
     # -- health ----------------------------------------------------------------------------
 
     async def backlog(self) -> tuple[int, datetime | None]:
         """How many rows wait, and since when the oldest does."""
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             count, oldest = (
                 await session.execute(
                     select(func.count(Outbox.id), func.min(Outbox.created_at)).where(

@@ -23,7 +23,7 @@ from handlers.outbox import enqueue
 from handlers.prompts import case_labels, keyboard, prompt_text, short
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import Case, Notice, Task, User, UserRole
 from workflow import engine
 from workflow.calendar import WorkingCalendar
@@ -72,7 +72,7 @@ async def _tasks_with_new_notices(
     sessions: async_sessionmaker[AsyncSession], now: datetime
 ) -> list[int]:
     wanted: dict[str, int] = {}
-    async with sessions() as session:
+    async with reading(sessions) as session:
         rows = await session.execute(
             select(Task, Case.sop_version_id)
             .join(Case, Case.id == Task.case_id)

@@ -53,7 +53,23 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A transaction that only reads: on SQLite it takes no write lock, so reports, sweeps and
+    health checks never queue behind (or hold up) the updates that write."""
+    async with sessions() as session:
+        await session.connection(execution_options={READ_ONLY: True})
+        yield session
+
+
+READ_ONLY = "mitramedia_read_only"
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
     # connection wrote meanwhile; taking the write lock up front makes it wait (busy_timeout).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads (see reading()) stay deferred: WAL lets them run beside a writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

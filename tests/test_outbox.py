@@ -165,3 +165,54 @@ async def test_a_redelivered_update_changes_nothing_and_sends_nothing(
 class _NoFiles:
     async def download(self, file_id: str) -> bytes:
         raise AssertionError("no download expected")
+
+
+async def test_old_sent_rows_and_update_ids_are_forgotten_but_prompts_stay_editable(
+    sessions: Any,
+) -> None:
+    from bot.outbox_sender import OutboxSender
+    from storage.models import ProcessedUpdate, TaskPrompt
+    from tests.factories import builtin, make_journalist
+    from workflow import engine as wf
+    from workflow.registry import install
+
+    clock = ManualClock(NOW)
+    async with sessions() as s, s.begin():
+        version = await install(s, builtin("sanggau-hubungan-media"), clock)
+        user, outlet = await make_journalist(s, NOW)
+        opened = await wf.submit_case(
+            s, version=version, applicant=user, outlet_id=outlet.id, subject="x", now=NOW
+        )
+        task = opened.new_tasks[0]
+        row = Outbox(
+            chat_id=1,
+            kind="message",
+            payload={"text": "x"},
+            state="sent",
+            attempts=1,
+            created_at=NOW,
+            next_attempt_at=NOW,
+            sent_at=NOW,
+            message_id=42,
+        )
+        s.add(row)
+        await s.flush()
+        s.add(
+            TaskPrompt(
+                task_id=task.id,
+                user_id=user.id,
+                chat_id=1,
+                message_id=42,
+                outbox_id=row.id,
+                sent_at=NOW,
+            )
+        )
+        s.add(ProcessedUpdate(platform="telegram", update_id=1, at=NOW))
+    clock.advance(days=31)
+    sender = OutboxSender(sessions, None, clock, builtin("sanggau-hubungan-media"))  # type: ignore[arg-type]
+    await sender._tidy()
+    async with sessions() as s:
+        assert list(await s.scalars(select(Outbox))) == []
+        assert list(await s.scalars(select(ProcessedUpdate))) == []
+        prompt = await s.scalar(select(TaskPrompt))
+        assert prompt is not None and prompt.message_id == 42 and prompt.outbox_id is None
