@@ -9,7 +9,7 @@ FRAMEWORK := $(or $(BOT_FRAMEWORK),aiogram)
 RUN_STAMP := $(VENV)/.installed-$(FRAMEWORK)
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install run demo test lint typecheck unit
+.PHONY: install run demo test lint typecheck unit docs-preview
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,9 @@ unit: $(TEST_STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Every record (receipt, disposition sheet, MoU/PKS, recap/SPJ, agenda) of a seeded case of each
+# SOP, as files and PNG pages in data/docs-preview/ for a reviewer; pdftoppm is poppler-utils.
+docs-preview: $(TEST_STAMP)
+	@command -v pdftoppm >/dev/null || apt-get install -y poppler-utils
+	PYTHONPATH=. $(BIN)/python tools/docs_preview.py data/docs-preview

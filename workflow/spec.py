@@ -93,6 +93,7 @@ class Step(Frozen):
     actions: tuple[Action, ...] = Field(min_length=1)
     sla: SlaPolicy | None = None
     starts_period: bool = False  # entering this step opens a new publication period
+    drafts: bool = False  # the MoU/PKS draft (.docx) is made here; holders may upload versions
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
@@ -129,6 +130,11 @@ class Office(Frozen):
     timezone: str = "Asia/Jakarta"
     hours: OfficeHours = OfficeHours()
     days_off: tuple[date, ...] = ()  # office-declared extra days off (cuti bersama of its own)
+    # Letterhead and the first party of an agreement (documents under templates/documents/).
+    address: str = ""
+    head_name: str = ""  # the head of office, as signed under documents
+    head_title: str = "Kepala"  # "Kepala" + the office name
+    head_nip: str = ""  # empty: taken from the SOP header's approved_by ("NIP ...")
 
 
 class Numbering(Frozen):
@@ -156,6 +162,11 @@ class Agreement(Frozen):
     periods: int = Field(default=1, ge=1, le=24)
     news_per_period: int = Field(default=4, ge=1, le=100)
     period_label: str = "bulan"
+    tariff_per_item: int = Field(default=0, ge=0)  # rupiah per news item published
+    # Days after publication by which proof must be reported, per media type; later is late.
+    proof_days: dict[str, int] = Field(
+        default_factory=lambda: {"online": 2, "cetak": 2, "elektronik": 7}
+    )
 
 
 class Header(Frozen):
