@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_playground import playground, run_playground
 from bot.cli_report import report_app
 from bot.cli_sop import sop_app
 from bot.config import Settings
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
+app.command()(playground)
 
 
 def _settings() -> Settings:
@@ -45,13 +47,13 @@ def run(
         ),
     ] = "",
 ) -> None:
-    """Jalankan bot (long polling). Tanpa BOT_TOKEN: jalankan demo dengan server Telegram tiruan."""
+    """Jalankan bot (long polling). Tanpa BOT_TOKEN: taman uji di peramban (Telegram tiruan)."""
     settings = _settings()
     if webhook:
         settings = settings.model_copy(update={"webhook_url": webhook})
     if settings.bot_token is None:
-        typer.echo("BOT_TOKEN belum diatur: menjalankan demo (server Telegram tiruan).\n")
-        demo(framework="", database_url="", files_dir=None)
+        typer.echo("BOT_TOKEN belum diatur: menjalankan taman uji (server Telegram tiruan).\n")
+        run_playground(settings)
         return
     from bot.factory import build_product
     from bot.runtime import protect_token, run_polling

@@ -1,0 +1,515 @@
+"""One SOP's playground: the fake Telegram, the real bot on it, and the people in the chats.
+
+A :class:`World` starts the built-in Bot API server, builds the product exactly as production
+does (its own SQLite database under ./data/playground/<sop>/, the persistent outbox and its
+sender, the real SLA scheduler) with a clock the trainer can run fast, and onboards one
+official per role of the SOP through real invite links. The page drives the people through the
+fake server's harness and watches every chat change (new message, edit, callback answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.delivery import InFlight
+from bot.demo import OFFICIAL_NAMES
+from bot.factory import Product, build_product
+from bot.fakeapi.harness import FakeUser
+from bot.fakeapi.server import ApiError, FakeTelegram, StoredMessage
+from bot.outbox_sender import OutboxSender, sender_for
+from bot.playground.clock import PlaygroundClock
+from bot.runtime import BotAdapter, build_adapter
+from bot.scheduler import SlaScheduler
+from handlers.officials import create_invite
+from storage import read
+from storage.db import transaction
+from workflow.loader import load_spec, resolve_sop
+from workflow.registry import calendar_of
+from workflow.sla import Window, moments
+from workflow.spec import SopSpec
+from workflow.timefmt import format_span, format_when
+
+log = logging.getLogger(__name__)
+
+TOKEN = "5151515151:PLAYGROUND-fake-token"
+PLAYGROUND_DIR = Path("data/playground")  # relative to the working directory, like ./data
+JOURNALIST_ID = 880_000_001
+FIRST_OFFICIAL_ID = 880_000_100
+FAST_WORKING_HOURS_PER_SECOND = 1.0
+FAST_STEP_SECONDS = 0.25
+WATCH_SECONDS = 0.1
+
+
+@dataclass
+class Persona:
+    key: str  # the SOP role key (the applicant's role for the journalist)
+    name: str
+    title: str  # what the side list shows under the name
+    user: FakeUser
+    read_upto: int = 0  # the newest bot message id the page has shown
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+
+@dataclass
+class Press:
+    persona: Persona
+    message_id: int
+    label: str
+    at: datetime
+    query_id: str
+    answered: bool = False
+
+
+class World:
+    def __init__(self, sop: str, settings: Settings, *, root: Path = PLAYGROUND_DIR) -> None:
+        self.spec: SopSpec = load_spec(resolve_sop(sop))
+        self.directory = root / self.spec.id
+        self.base_settings = settings
+        self.calendar = calendar_of(self.spec)
+        self.clock = PlaygroundClock(datetime.now(UTC))
+        self.fake = FakeTelegram(token=TOKEN, bot_username="mitramedia_playground_bot")
+        self.personas: dict[int, Persona] = {}
+        self.fast = False
+        self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._stamps: dict[tuple[int, int], datetime] = {}  # (chat, message) -> first seen
+        self._presses: list[Press] = []
+        self._shown_extras: dict[int, dict[str, Any]] = {}
+        self._seen_seq = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._product: Product | None = None
+        self._adapter: BotAdapter | None = None
+        self._sender: OutboxSender | None = None
+        self._scheduler: SlaScheduler | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        return self.base_settings.model_copy(
+            update={
+                "bot_token": SecretStr(TOKEN),
+                "telegram_api_base": self.fake.base_url,
+                "database_url": f"sqlite+aiosqlite:///{self.directory / 'mitramedia.db'}",
+                "files_dir": self.directory / "files",
+                "sop": self.spec.id,
+            }
+        )
+
+    async def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        await self.fake.start()
+        self._make_personas()
+        settings = self.settings()
+        product = self._product = await build_product(settings, clock=self.clock)
+        inflight = InFlight()
+        adapter = self._adapter = build_adapter(settings, product.app, inflight, polling_timeout=5)
+        sender = self._sender = sender_for(product, adapter.api, settings)
+        self.fake.idle_probe = lambda: inflight.idle and sender.idle
+        self._scheduler = SlaScheduler(
+            product.sessions, self.clock, self.spec, sender.wake, every_seconds=5
+        )
+        await adapter.start()
+        await sender.start()
+        self._scheduler.start()
+        await self._onboard()
+        self._tasks = [
+            asyncio.create_task(self._watch(), name="playground-watch"),
+            asyncio.create_task(self._fast_clock(), name="playground-clock"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._scheduler is not None:
+            self._scheduler.stop()
+        if self._adapter is not None:
+            await self._adapter.stop()
+        if self._sender is not None:
+            await self._sender.stop(within=2.0)
+        if self._product is not None:
+            await self._product.close()
+        await self.fake.stop()
+
+    @property
+    def product(self) -> Product:
+        assert self._product is not None, "the world has not started"
+        return self._product
+
+    def _make_personas(self) -> None:
+        applicant = self.spec.applicant_role
+        journalist = self.fake.user(JOURNALIST_ID, "Rina")
+        self.personas[journalist.id] = Persona(
+            applicant, "Rina Wartawati", self.spec.role_name(applicant), journalist
+        )
+        officials = [key for key, role in self.spec.roles.items() if not role.applicant]
+        for index, key in enumerate(officials):
+            name = OFFICIAL_NAMES[index % len(OFFICIAL_NAMES)]
+            user = self.fake.user(FIRST_OFFICIAL_ID + index, name.split()[0])
+            self.personas[user.id] = Persona(key, name, self.spec.role_name(key), user)
+
+    async def _onboard(self) -> None:
+        """Each official not yet holding their role joins through a one-time invite link, the
+        only way there is; on a later start the database already knows them."""
+        officials = [p for p in self.personas.values() if p.key != self.spec.applicant_role]
+        async with self.product.sessions() as session:
+            held = await read.role_members(session, [p.id for p in officials])
+        for persona in officials:
+            if persona.key in held.get(persona.id, []):
+                continue
+            async with transaction(self.product.sessions) as session:
+                invite = await create_invite(
+                    session, persona.key, persona.name, self.clock.now(), 72
+                )
+            self.fake.inject_text(persona.id, f"/start {invite.code}")
+        with contextlib.suppress(TimeoutError):
+            await self.fake.settle(timeout=30)
+        for persona in officials:  # the welcome is not news the trainer has to open
+            persona.read_upto = max((m.message_id for m in persona.user.bot_messages), default=0)
+
+    # -- what the people do -------------------------------------------------------------
+
+    def persona(self, persona_id: int) -> Persona:
+        try:
+            return self.personas[persona_id]
+        except KeyError:
+            raise LookupError(f"no persona {persona_id}") from None
+
+    def send_text(self, persona: Persona, text: str) -> None:
+        self.fake.inject_text(persona.id, text)
+
+    def share_contact(self, persona: Persona) -> None:
+        phone = (
+            "+6281234567890" if persona.id == JOURNALIST_ID else f"+62812{persona.id % 10**7:07d}"
+        )
+        contact = {
+            "phone_number": phone,
+            "first_name": persona.user.first_name,
+            "user_id": persona.id,
+        }
+        self.fake.inject_message(persona.id, contact=contact)
+
+    def upload(self, persona: Persona, content: bytes, file_name: str, mime_type: str) -> None:
+        """An image goes as a photo (as Telegram sends one by default), anything else as a file."""
+        if mime_type in ("image/png", "image/jpeg", "image/webp"):
+            try:
+                sizes = self.fake.process_photo(content)
+            except ApiError:
+                pass  # not an image Telegram would take as a photo: send it as a file
+            else:
+                self.fake.inject_message(persona.id, photo=sizes, original_photo=content)
+                return
+        stored = self.fake.register_file(
+            "document", content, file_name=file_name, mime_type=mime_type
+        )
+        self.fake.inject_message(persona.id, document=stored)
+
+    def press(self, persona: Persona, message_id: int, row: int, column: int) -> None:
+        message = persona.user.fake.chat(persona.id).find(message_id)
+        if message is None or message.deleted or not message.from_bot:
+            raise LookupError("message not on screen")
+        try:
+            button = message.inline_keyboard[row][column]
+        except IndexError:
+            raise LookupError("no such button") from None
+        data = button.get("callback_data")
+        if data is None:
+            raise LookupError("not a callback button")
+        query = self.fake.inject_callback_query(persona.id, message_id, str(data))
+        self._presses.append(Press(persona, message_id, button["text"], self.clock.now(), query.id))
+        view = self.view(persona, message)  # the press shows at once, before any answer
+        self._broadcast({"type": "message", "persona": persona.id, "message": view})
+
+    def mark_read(self, persona: Persona) -> None:
+        persona.read_upto = max(
+            (m.message_id for m in persona.user.bot_messages), default=persona.read_upto
+        )
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def set_fast(self, fast: bool) -> None:
+        self.fast = fast
+        self._broadcast(self.clock_view())
+
+    async def jump_to_next_deadline(self) -> datetime | None:
+        """Moves the clock just past the next SLA moment of any open task (a warning, the
+        deadline, an escalation) and sweeps, so its notice goes out now."""
+        now = self.clock.now()
+        upcoming = [at for at in await self._sla_moments() if at > now]
+        if not upcoming:
+            return None
+        target = min(upcoming) + timedelta(seconds=1)
+        self.clock.jump_to(target)
+        await self._sweep()
+        self._broadcast(self.clock_view())
+        return target
+
+    async def _sla_moments(self) -> list[datetime]:
+        async with self.product.sessions() as session:
+            cases = await read.open_cases(session, self.spec.applicant_role)
+        out: list[datetime] = []
+        for case in cases:
+            if case.task_id is None or case.due_at is None or case.sla_start_at is None:
+                continue
+            step = self.spec.step(case.step_number) if case.step_number else None
+            policy = (
+                self.spec.sla
+                if step is None or case.task_kind == "revision"
+                else self.spec.sla_for(step)
+            )
+            clock: Literal["working", "calendar"] = (
+                "calendar" if case.clock == "calendar" else "working"
+            )
+            window = Window(case.task_id, case.sla_start_at, case.due_at, clock)
+            out.extend(moments(window, policy, self.calendar).values())
+        return out
+
+    async def _sweep(self) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.tick()
+
+    async def _fast_clock(self) -> None:
+        """While fast: one working hour per second on the office calendar, swept each second."""
+        since_sweep = 0.0
+        while True:
+            await asyncio.sleep(FAST_STEP_SECONDS)
+            if not self.fast:
+                continue
+            span = timedelta(hours=FAST_WORKING_HOURS_PER_SECOND * FAST_STEP_SECONDS)
+            self.clock.jump_to(self.calendar.extend(self.clock.now(), span, "working"))
+            since_sweep += FAST_STEP_SECONDS
+            if since_sweep >= 1.0:
+                since_sweep = 0.0
+                await self._sweep()
+                self._broadcast(self.clock_view())
+
+    def clock_view(self) -> dict[str, Any]:
+        now = self.clock.now()
+        tz = self.spec.office.timezone
+        return {
+            "type": "clock",
+            "now": now.isoformat(),
+            "label": format_when(now, tz),
+            "open": self.calendar.is_open(now),
+            "fast": self.fast,
+        }
+
+    # -- watching the chats -----------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                self._scan()
+            except Exception:  # a view that fails must not stop the stream
+                log.exception("playground watch failed")
+
+    def _scan(self) -> None:
+        seq = self.fake.mark()
+        changed: list[tuple[Persona, StoredMessage]] = []
+        if seq != self._seen_seq:
+            for persona in self.personas.values():
+                for message in persona.user.messages:
+                    if message.seq > self._seen_seq:
+                        changed.append((persona, message))
+            self._seen_seq = seq
+        for press in self._presses:
+            if press.answered:
+                continue
+            query = self.fake.callback_queries.get(press.query_id)
+            if query is None or query.answer is None:
+                continue
+            press.answered = True
+            pressed = self.fake.chat(press.persona.id).find(press.message_id)
+            if pressed is not None and all(m is not pressed for _p, m in changed):
+                changed.append((press.persona, pressed))
+            if query.answer.text:
+                self._broadcast(
+                    {
+                        "type": "toast",
+                        "persona": press.persona.id,
+                        "text": query.answer.text,
+                        "alert": query.answer.show_alert,
+                    }
+                )
+        for persona, message in changed:
+            view = self.view(persona, message)
+            self._broadcast({"type": "message", "persona": persona.id, "message": view})
+        for persona in self.personas.values():  # the reply keyboard and the command menu
+            extras = self._extras(persona)
+            if extras != self._shown_extras.get(persona.id):
+                self._shown_extras[persona.id] = extras
+                self._broadcast({"type": "chat", "persona": persona.id, **extras})
+        if changed:
+            self._broadcast({"type": "panel"})
+
+    def _broadcast(self, event: dict[str, Any]) -> None:
+        for queue in list(self.listeners):
+            queue.put_nowait(event)
+
+    # -- views for the page -------------------------------------------------------------------
+
+    def unread(self, persona: Persona) -> int:
+        return sum(
+            1
+            for m in persona.user.bot_messages
+            if m.message_id > persona.read_upto and not m.deleted
+        )
+
+    def personas_view(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": p.id,
+                "name": p.name,
+                "title": p.title,
+                "role": p.key,
+                "journalist": p.key == self.spec.applicant_role,
+                "unread": self.unread(p),
+            }
+            for p in self.personas.values()
+        ]
+
+    def chat_view(self, persona: Persona) -> dict[str, Any]:
+        chat = self.fake.chat(persona.id)
+        return {
+            "persona": persona.id,
+            "messages": [self.view(persona, m) for m in chat.messages if not m.deleted],
+            **self._extras(persona),
+        }
+
+    def _extras(self, persona: Persona) -> dict[str, Any]:
+        return {
+            "keyboard": self.fake.chat(persona.id).reply_keyboard,
+            "commands": self.fake.commands(scope_chat_id=persona.id),
+        }
+
+    def stamp(self, message: StoredMessage) -> datetime:
+        key = (message.chat_id, message.message_id)
+        if key not in self._stamps:
+            self._stamps[key] = self.clock.now()
+        return self._stamps[key]
+
+    def view(self, persona: Persona, message: StoredMessage) -> dict[str, Any]:
+        tz = self.spec.office.timezone
+        at = self.stamp(message)
+        out: dict[str, Any] = {
+            "id": message.message_id,
+            "from_bot": message.from_bot,
+            "at": at.isoformat(),
+            "time": format_when(at, tz).rsplit(" pukul ", 1)[-1],
+            "text": message.text if message.text is not None else message.caption,
+            "entities": message.entities if message.text is not None else message.caption_entities,
+            "edited": bool(message.edits),
+            "deleted": message.deleted,
+            "buttons": [
+                [
+                    {"text": b["text"], "url": b.get("url"), "callback": "callback_data" in b}
+                    for b in row
+                ]
+                for row in message.inline_keyboard
+            ],
+            "presses": [
+                {"label": p.label, "by": p.persona.name, "when": format_when(p.at, tz)}
+                for p in self._presses
+                if p.persona is persona and p.message_id == message.message_id
+            ],
+        }
+        if message.document is not None:
+            out["document"] = {
+                "name": message.document.file_name or "berkas",
+                "size": message.document.size,
+            }
+        if message.photo:
+            out["photo"] = True
+        if message.contact is not None:
+            out["contact"] = message.contact.get("phone_number")
+        return out
+
+    def file_of(self, persona: Persona, message_id: int) -> tuple[bytes, str, str] | None:
+        """(content, file name, mime type) of a document or photo in the persona's chat."""
+        message = self.fake.chat(persona.id).find(message_id)
+        if message is None or message.deleted:
+            return None
+        if message.document is not None:
+            document = message.document
+            return document.data, document.file_name or "berkas", document.mime_type or ""
+        if message.photo_bytes is not None:
+            return message.photo_bytes, f"foto-{message_id}.jpg", "image/jpeg"
+        return None
+
+    async def panel_view(self) -> dict[str, Any]:
+        now = self.clock.now()
+        tz = self.spec.office.timezone
+        async with self.product.sessions() as session:
+            cases = await read.open_cases(session, self.spec.applicant_role)
+            histories = {c.case_id: await read.case_history(session, c.case_id) for c in cases}
+        out = []
+        for case in cases:
+            step = self.spec.step(case.step_number) if case.step_number else None
+            item: dict[str, Any] = {
+                "id": case.case_id,
+                "agenda": case.agenda_number,
+                "outlet": case.outlet,
+                "applicant": case.applicant,
+                "status": case.status,
+                "step": case.step_number,
+                "total": self.spec.total_steps,
+                "activity": step.activity if step else None,
+                "role": self.spec.role_name(case.role) if case.role else None,
+                "holders": list(case.holders),
+                "history": [self._history_view(h, tz) for h in histories[case.case_id]],
+            }
+            if case.due_at is not None and case.sla_start_at is not None:
+                clock = case.clock or "working"
+                late = now > case.due_at
+                span = (
+                    self.calendar.elapsed(case.due_at, now, clock)  # type: ignore[arg-type]
+                    if late
+                    else self.calendar.elapsed(now, case.due_at, clock)  # type: ignore[arg-type]
+                )
+                item.update(
+                    due=format_when(case.due_at, tz),
+                    late=late,
+                    left=format_span(span, fold_days=clock == "calendar"),
+                    progress=round(
+                        self.calendar.progress(case.sla_start_at, case.due_at, now, clock) * 100  # type: ignore[arg-type]
+                    ),
+                    standard=str(step.time) if step else None,
+                )
+            out.append(item)
+        return {"cases": out, "clock": self.clock_view()}
+
+    def _history_view(self, entry: read.HistoryEntry, tz: str) -> dict[str, Any]:
+        label = entry.action
+        if entry.step_number is not None:
+            with contextlib.suppress(KeyError):
+                action = self.spec.step(entry.step_number).action(entry.action)
+                if action is not None:
+                    label = action.label
+        return {
+            "when": format_when(entry.at, tz),
+            "action": label,
+            "step": entry.step_number,
+            "actor": entry.actor,
+            "role": self.spec.role_name(entry.role) if entry.role else None,
+            "note": entry.note,
+        }
+
+
+def reset(root: Path = PLAYGROUND_DIR) -> None:
+    """Starts over: every SOP's playground database and files go."""
+    if root.exists():
+        shutil.rmtree(root)
