@@ -9,7 +9,7 @@ FRAMEWORK := $(or $(BOT_FRAMEWORK),aiogram)
 RUN_STAMP := $(VENV)/.installed-$(FRAMEWORK)
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install run demo test lint typecheck unit docs-preview
+.PHONY: install run demo test lint typecheck unit docs-preview browser playground
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,13 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(RUN_STAMP)
 
-# With BOT_TOKEN set: the real bot (long polling). Without: the demo on the built-in fake
-# server, in its own database under ./data/demo/ (never DATABASE_URL).
+# With BOT_TOKEN set: the real bot (long polling). Without: the playground on
+# http://127.0.0.1:8080 (the built-in fake Telegram, the real bot, its own ./data/playground/).
 run: $(RUN_STAMP)
 	$(BIN)/mitramedia run
+
+playground: $(RUN_STAMP)
+	$(BIN)/mitramedia playground
 
 demo: $(RUN_STAMP)
 	$(BIN)/mitramedia demo
@@ -41,8 +44,17 @@ typecheck: $(TEST_STAMP)
 
 # Includes tests/test_wheel.py: builds the wheel, installs it apart from the checkout and runs
 # `mitramedia demo` from it.
-unit: $(TEST_STAMP)
+unit: $(TEST_STAMP) browser
 	$(BIN)/pytest -q
+
+# The playground's browser test drives Debian's chromium (never a browser Playwright downloads);
+# where it cannot be installed (not root, no apt-get) the test skips and says why.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-color-emoji >/dev/null; \
+	  else echo "chromium is not installed (apt-get install chromium): the browser test skips"; fi; }
 
 test: lint typecheck unit
 
