@@ -26,6 +26,7 @@ from bot.delivery import InFlight
 from bot.factory import build_product
 from bot.fakeapi.harness import FakeUser
 from bot.fakeapi.server import FakeTelegram
+from bot.outbox_sender import sender_for
 from bot.runtime import build_adapter
 from handlers.officials import create_invite
 from storage.db import transaction
@@ -156,8 +157,10 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
     product = await build_product(demo_settings)
     inflight = InFlight()
     adapter = build_adapter(demo_settings, product.app, inflight, polling_timeout=1)
-    fake.idle_probe = lambda: inflight.idle
+    sender = sender_for(product, adapter.api, demo_settings)
+    fake.idle_probe = lambda: inflight.idle and sender.idle
     await adapter.start()
+    await sender.start()
     spec = product.app.deps.spec
     demo = Demo(fake, spec, random.SystemRandom().randrange(1, 999_999))
     try:
@@ -176,6 +179,7 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
         return header + demo.transcript()
     finally:
         await adapter.stop()
+        await sender.stop()
         await product.close()
         await fake.stop()
 
