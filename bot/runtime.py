@@ -54,8 +54,12 @@ class BotAdapter(Protocol):
         """Deletes any webhook, sends the app's startup replies, then begins long polling."""
         ...
 
+    async def drain(self) -> None:
+        """Stops taking updates and lets those already received finish; sends still work."""
+        ...
+
     async def stop(self) -> None:
-        """Stops polling, lets updates already received finish, closes the HTTP session."""
+        """Drains, then closes the HTTP session (nothing can be sent after it)."""
         ...
 
 
@@ -223,9 +227,10 @@ async def run_polling(
     finally:
         if scheduler is not None:
             scheduler.stop()
-        await adapter.stop()  # updates in flight finish and queue their replies
+        await adapter.drain()  # updates in flight finish and queue their replies
         if sender is not None:
-            await sender.stop()  # then what is due goes out
+            await sender.stop()  # then what is due goes out, while the session is open
+        await adapter.stop()
         if own_signals:
             _on_signals(None)
         log.info("bot stopped")

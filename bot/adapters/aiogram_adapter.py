@@ -227,9 +227,14 @@ class AiogramAdapter:
         await self.runner.startup()
         await self.intake.start()
 
+    async def drain(self, drain_timeout: float = 10.0) -> None:
+        """Stops taking updates and lets the ones already received finish; Telegram can still
+        be called afterwards (the outbox sender's last sends)."""
+        await self.intake.stop(drain_timeout)
+
     async def stop(self, drain_timeout: float = 10.0) -> None:
         # Updates already received still get their replies before the session closes.
-        await self.intake.stop(drain_timeout)
+        await self.drain(drain_timeout)
         await self.bot.session.close()
 
 

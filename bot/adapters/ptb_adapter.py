@@ -229,9 +229,14 @@ class PtbAdapter:
         await self.runner.startup()
         await self.intake.start()
 
+    async def drain(self, drain_timeout: float = 10.0) -> None:
+        """Stops taking updates and lets the ones already received finish; Telegram can still
+        be called afterwards (the outbox sender's last sends)."""
+        await self.intake.stop(drain_timeout)
+
     async def stop(self, drain_timeout: float = 10.0) -> None:
-        await self.intake.stop(drain_timeout)  # updates already received finish first
-        await self.application.shutdown()
+        await self.drain(drain_timeout)  # updates already received finish first
+        await self.application.shutdown()  # then the HTTP client is closed
 
 
 async def fetch_username(token: str, api_base: str) -> str:

@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.delivery import InFlight
 from bot.factory import Product, build_product
-from bot.outbox_sender import OutboxSender, sender_for
 from bot.fakeapi.harness import FakeUser
 from bot.fakeapi.server import FakeTelegram
+from bot.outbox_sender import OutboxSender, sender_for
 from bot.runtime import BotAdapter, build_adapter
+from bot.webhook import WebhookConfig
 from handlers.officials import create_invite
 from storage.db import create_engine
 from storage.models import Case, Document, MediaOutlet, User
@@ -56,11 +57,14 @@ class BotUnderTest:
     adapter: BotAdapter
     inflight: InFlight
     sender: OutboxSender | None = None
+    webhook: WebhookConfig | None = None  # None: long polling
 
     async def stop(self) -> None:
-        await self.adapter.stop()
+        """What SIGTERM does (bot.runtime.run_polling): drain updates, flush the outbox, close."""
+        await self.adapter.drain()
         if self.sender is not None:
             await self.sender.stop()
+        await self.adapter.stop()
         await self.product.close()
 
     async def restart(self) -> None:
@@ -82,7 +86,7 @@ class BotUnderTest:
         self.product = await build_product(self.settings, clock=self.clock)
         self.inflight = InFlight()
         self.adapter = build_adapter(
-            self.settings, self.product.app, self.inflight, polling_timeout=1
+            self.settings, self.product.app, self.inflight, polling_timeout=1, webhook=self.webhook
         )
         self.sender = sender_for(self.product, self.adapter.api, self.settings)
         sender = self.sender
@@ -177,7 +181,15 @@ async def _fresh_postgres(url: str) -> None:
 
 
 @pytest.fixture
-async def bot(framework: str, db_url: str, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+def bot_webhook() -> WebhookConfig | None:
+    """How the bot takes updates: long polling here; a module overrides it for webhook mode."""
+    return None
+
+
+@pytest.fixture
+async def bot(
+    framework: str, db_url: str, tmp_path: Path, bot_webhook: WebhookConfig | None
+) -> AsyncIterator[BotUnderTest]:
     if db_url.startswith("postgresql"):
         await _fresh_postgres(db_url)
     fake = FakeTelegram(token=TOKEN)
@@ -194,7 +206,7 @@ async def bot(framework: str, db_url: str, tmp_path: Path) -> AsyncIterator[BotU
         pace_interval=0.1,
     )
     clock = ManualClock(MONDAY_9)
-    under_test = BotUnderTest(fake, settings, clock, None, None, None)  # type: ignore[arg-type]
+    under_test = BotUnderTest(fake, settings, clock, None, None, None, webhook=bot_webhook)  # type: ignore[arg-type]
     await under_test._start()
     try:
         yield under_test
