@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, Case, MediaOutlet, Task, User, UserRole
@@ -154,3 +154,9 @@ async def role_members(session: AsyncSession, telegram_ids: list[int]) -> dict[i
     for telegram_id, role in rows.all():
         out.setdefault(telegram_id, []).append(role)
     return out
+
+
+async def latest_activity(session: AsyncSession) -> datetime | None:
+    """When anything last happened to any case (its newest audit event)."""
+    latest: datetime | None = await session.scalar(select(func.max(AuditEvent.at)))
+    return latest

@@ -113,6 +113,10 @@ class World:
         self._make_personas()
         settings = self.settings()
         product = self._product = await build_product(settings, clock=self.clock)
+        async with product.sessions() as session:  # a fast clock left time ahead: stay there
+            latest = await read.latest_activity(session)
+        if latest is not None:
+            self.clock.jump_to(latest)
         inflight = InFlight()
         adapter = self._adapter = build_adapter(settings, product.app, inflight, polling_timeout=5)
         sender = self._sender = sender_for(product, adapter.api, settings)

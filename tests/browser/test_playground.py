@@ -146,3 +146,6 @@ async def test_register_submit_accept_and_remind(page: Any, tmp_path: Path) -> N
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways at 360 px ({width} px wide)"
     await page.screenshot(path=screens / "6-phone.png")
+    await page.click("#panel-toggle")
+    await page.locator("#panel .case").wait_for()
+    await page.screenshot(path=screens / "7-phone-panel.png")

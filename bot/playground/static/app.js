@@ -375,7 +375,10 @@ function wire() {
     const result = await response.json();
     $("clock-note").textContent = result.moved ? "" : T.no_deadline;
   });
-  $("panel-toggle").addEventListener("click", () => document.body.classList.toggle("show-panel"));
+  $("panel-toggle").addEventListener("click", () => {
+    const shown = document.body.classList.toggle("show-panel");
+    $("panel-toggle").textContent = shown ? T.panel_close : T.panel_open;
+  });
 }
 
 async function main() {
