@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,8 +28,9 @@ from storage.models import Case, Notice, Task, User, UserRole
 from workflow import engine
 from workflow.calendar import WorkingCalendar
 from workflow.registry import calendar_of, spec_of
-from workflow.sla import Window, due_notices
-from workflow.spec import SlaPolicy, SopSpec
+from workflow.sla import due_notices
+from workflow.sla_schedule import next_notice_at, policy_of, window_of
+from workflow.spec import SopSpec
 from workflow.timefmt import format_span
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,16 @@ class SweepResult:
 async def sweep(
     sessions: async_sessionmaker[AsyncSession], now: datetime, spec: SopSpec, worker: str = ""
 ) -> SweepResult:
-    """One pass over open tasks, then the digest. `spec` is the office's active SOP (digest).
+    """One pass over the open tasks whose stored next notice moment has come, then the digest.
+    `spec` is the office's active SOP (digest).
 
-    Reading is one pass; only a task with a notice not yet claimed gets a write transaction,
-    so an idle sweep over many open tasks stays cheap."""
+    Reading is one pass over due tasks only (an index on status, next_notice_at); only a task
+    with a notice not yet claimed gets its own write transaction, and the rest have their next
+    moment stored in one, so an idle sweep over many open tasks stays cheap."""
     replies: list[Reply] = []
     claimed: list[str] = []
-    for task_id in await _tasks_with_new_notices(sessions, now):
+    to_claim, later = await _tasks_with_new_notices(sessions, now)
+    for task_id in to_claim:
         async with transaction(sessions) as session:
             got = await _task_notices(session, task_id, now, worker)
             # Claimed and queued in one transaction: "claimed" means "will be delivered".
@@ -58,6 +62,9 @@ async def sweep(
         for key, messages in got:
             claimed.append(key)
             replies.extend(messages)
+    if later:
+        async with transaction(sessions) as session:
+            await _store_next(session, later)
     async with transaction(sessions) as session:
         digest = await _digest(session, spec, now, worker)
         if digest is not None:
@@ -68,35 +75,58 @@ async def sweep(
     return SweepResult(replies, claimed)
 
 
+@dataclass(frozen=True)
+class _Next:
+    """A task with nothing new to claim: its next moment, valid while its window is unchanged."""
+
+    task_id: int
+    due_at: datetime
+    at: datetime | None
+
+
 async def _tasks_with_new_notices(
     sessions: async_sessionmaker[AsyncSession], now: datetime
-) -> list[int]:
+) -> tuple[list[int], list[_Next]]:
     wanted: dict[str, int] = {}
+    later: dict[int, _Next] = {}
     async with reading(sessions) as session:
         rows = await session.execute(
             select(Task, Case.sop_version_id)
             .join(Case, Case.id == Task.case_id)
-            .where(Task.status == engine.OPEN)
+            .where(
+                Task.status == engine.OPEN,
+                or_(Task.next_notice_at.is_(None), Task.next_notice_at <= now),
+            )
             .order_by(Task.due_at)
         )
         for task, version_id in rows.all():
             spec = await spec_of(session, version_id)
-            for notice in due_notices(_window(task), _policy(spec, task), calendar_of(spec), now):
+            later[task.id] = _Next(task.id, task.due_at, next_notice_at(spec, task, now))
+            window, policy = window_of(task), policy_of(spec, task)
+            for notice in due_notices(window, policy, calendar_of(spec), now):
+                if task.kind == "revision" and notice.kind == "escalate":
+                    continue  # never claimed (see _task_notices): no reason to look again
                 wanted[notice.key] = task.id
         taken: set[str] = set()
         keys = list(wanted)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             taken.update(await session.scalars(select(Notice.key).where(Notice.key.in_(chunk))))
-    return sorted({task_id for key, task_id in wanted.items() if key not in taken})
+    to_claim = sorted({task_id for key, task_id in wanted.items() if key not in taken})
+    for task_id in to_claim:
+        later.pop(task_id)  # _task_notices stores its next moment along with the claims
+    return to_claim, list(later.values())
 
 
-def _window(task: Task) -> Window:
-    return Window(task.id, task.sla_start_at or task.created_at, task.due_at, task.clock)  # type: ignore[arg-type]
-
-
-def _policy(spec: SopSpec, task: Task) -> SlaPolicy:
-    return spec.sla if task.kind == "revision" else spec.sla_for(spec.step(task.step_number))
+async def _store_next(session: AsyncSession, later: list[_Next]) -> None:
+    # Guarded by status and due_at: a task paused or resumed meanwhile (its window moved)
+    # keeps what the engine gave it.
+    for item in later:
+        await session.execute(
+            update(Task)
+            .where(Task.id == item.task_id, Task.status == engine.OPEN, Task.due_at == item.due_at)
+            .values(next_notice_at=item.at)
+        )
 
 
 async def claim(
@@ -133,7 +163,8 @@ async def _task_notices(
     spec = await spec_of(session, case.sop_version_id)
     calendar = calendar_of(spec)
     out: list[tuple[str, list[Reply]]] = []
-    for notice in due_notices(_window(task), _policy(spec, task), calendar, now):
+    task.next_notice_at = next_notice_at(spec, task, now)
+    for notice in due_notices(window_of(task), policy_of(spec, task), calendar, now):
         if task.kind == "revision" and notice.kind == "escalate":
             continue  # the journalist's own delay; the case simply waits
         if not await claim(session, notice.key, notice.kind, now, worker, task.id):

@@ -174,7 +174,10 @@ class Task(Base):
     """One step instance for a role; a revision task is the applicant's turn after a return."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_open_role", "status", "role"),)
+    __table_args__ = (
+        Index("ix_task_open_role", "status", "role"),
+        Index("ix_task_next_notice", "status", "next_notice_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
@@ -197,6 +200,9 @@ class Task(Base):
     # Where the SLA window starts: created_at, moved later by any time spent waiting on the
     # applicant, so [sla_start_at, due_at] is always the step's own standard.
     sla_start_at: Mapped[datetime | None]
+    # The first SLA notice moment not yet dealt with (workflow/sla_schedule.py): the sweep reads
+    # only open tasks whose moment has come (or is NULL: not computed yet).
+    next_notice_at: Mapped[datetime | None]
 
 
 class TaskPrompt(Base):

@@ -27,6 +27,7 @@ from storage.models import (
     User,
     UserRole,
 )
+from workflow import access
 from workflow.durations import Duration
 from workflow.errors import (
     KelengkapanMissing,
@@ -37,6 +38,7 @@ from workflow.errors import (
     UnknownAction,
 )
 from workflow.registry import calendar_of, spec_of
+from workflow.sla_schedule import schedule
 from workflow.spec import END, Action, ActionKind, Condition, Effect, SopSpec, Step
 
 OPEN, WAITING, DONE, CANCELLED = "open", "waiting", "done", "cancelled"
@@ -128,6 +130,7 @@ async def act(
     if chosen.kind == ActionKind.return_:
         return await _return_to_applicant(session, spec, case, task, actor, chosen, text, now)
     task.status, task.closed_at, task.closed_by, task.action = DONE, now, actor.id, chosen.name
+    task.next_notice_at = None  # no notices for a task that is not open
     task.assignee_id = task.assignee_id or actor.id
     numbers = await _apply_effects(session, spec, case, chosen, actor, now)
     event = _event(session, case, task, actor, task.role, chosen.name, now, text)
@@ -170,6 +173,7 @@ async def resubmit(
         raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
     revision.status, revision.closed_at, revision.closed_by = DONE, now, actor.id
     revision.action = "resubmit"
+    revision.next_notice_at = None
     calendar = calendar_of(spec)
     paused = calendar.elapsed(parent.paused_at, now, parent.clock)  # type: ignore[arg-type]
     parent.due_at = calendar.extend(parent.due_at, paused, parent.clock)  # type: ignore[arg-type]
@@ -180,6 +184,7 @@ async def resubmit(
     )
     parent.paused_seconds += int((now - parent.paused_at).total_seconds())
     parent.paused_at, parent.status = None, OPEN
+    schedule(spec, parent)  # its window moved: look again from its first moment
     case.status = OPEN
     attachments = await _docs_since(session, case, revision.created_at)
     event = _event(session, case, revision, actor, spec.applicant_role, "resubmit", now, note)
@@ -277,7 +282,7 @@ async def holders(session: AsyncSession, spec: SopSpec, task: Task, case: Case) 
     rows = await session.scalars(
         select(User).join(UserRole).where(UserRole.role == task.role).order_by(User.id)
     )
-    return list(rows)
+    return [user for user in rows if user.id != case.applicant_id]  # never on one's own case
 
 
 async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
@@ -328,6 +333,7 @@ def check_actor(spec: SopSpec, case: Case, task: Task, actor: User) -> None:
             f"Langkah ini hanya dapat dilakukan oleh {spec.role_name(task.role)}; "
             "Anda tidak memegang peran tersebut."
         )
+    access.check_not_applicant(spec, case, task.role, actor)
 
 
 async def _check_kelengkapan(
@@ -379,6 +385,7 @@ async def _return_to_applicant(
     now: datetime,
 ) -> Transition:
     task.status, task.paused_at = WAITING, now
+    task.next_notice_at = None  # paused: resubmit() schedules it again
     task.assignee_id = task.assignee_id or actor.id
     case.status = "returned"
     revision = await _new_task(
@@ -436,6 +443,7 @@ async def _new_task(
         clock=clock,
         parent_task_id=parent_task_id,
     )
+    schedule(spec, task)
     session.add(task)
     await session.flush()
     return task
@@ -522,6 +530,7 @@ async def _close_case(session: AsyncSession, case: Case, outcome: str, now: date
     )
     for other in rows:
         other.status, other.closed_at = CANCELLED, now
+        other.next_notice_at = None
 
 
 async def _docs_since(session: AsyncSession, case: Case, since: datetime) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from workflow.clock import Clock
 from workflow.spec import Office, SopSpec
 
 _specs: dict[str, SopSpec] = {}
+_by_database: weakref.WeakKeyDictionary[Any, dict[int, SopSpec]] = weakref.WeakKeyDictionary()
 
 
 async def install(session: AsyncSession, spec: SopSpec, clock: Clock) -> SopVersion:
@@ -47,7 +49,12 @@ async def ensure_version(
 
 
 async def spec_of(session: AsyncSession, version_id: int) -> SopSpec:
-    # Keyed by content, not by row id: ids differ between databases, content does not.
+    # A version row never changes, so its spec is remembered per database (the engine or
+    # connection the session is bound to: ids differ between databases) and version id; the
+    # parsed spec itself is shared by content.
+    bound = _by_database.get(session.bind) if session.bind is not None else None
+    if bound is not None and (known := bound.get(version_id)) is not None:
+        return known
     version = await session.get(SopVersion, version_id)
     if version is None:
         raise KeyError(version_id)
@@ -55,6 +62,8 @@ async def spec_of(session: AsyncSession, version_id: int) -> SopSpec:
     if spec is None:
         spec = SopSpec.model_validate(version.definition)
         _specs[version.fingerprint] = spec
+    if session.bind is not None:
+        _by_database.setdefault(session.bind, {})[version_id] = spec
     return spec
 
 

@@ -90,3 +90,41 @@ def latest_repeat(
 def _span(duration: Duration) -> timedelta:
     # Compared with working time elapsed: a working day is counted as its office hours.
     return timedelta(minutes=duration.minutes) + timedelta(hours=8) * duration.days
+
+
+def next_moment(
+    window: Window, policy: SlaPolicy, calendar: WorkingCalendar, after: datetime | None, kind: str
+) -> datetime | None:
+    """The first notice moment later than `after` (any moment at all when `after` is None): the
+    sweep need not look at the task before then, since no new notice key can fall due sooner.
+    None when none is left (past escalation and the last repeat). A revision task is never
+    escalated, so its escalation moment does not count."""
+    points = moments(window, policy, calendar)
+    if kind == "revision":
+        points.pop("escalate")
+    candidates: list[datetime | None] = [
+        at for at in points.values() if after is None or at > after
+    ]
+    overdue_at = points["overdue"]
+    if after is not None and after >= overdue_at:
+        candidates.append(
+            _next_repeat(overdue_at, policy.repeat_every, window.clock, calendar, after)
+        )
+    found = [at for at in candidates if at is not None]
+    return min(found) if found else None
+
+
+def _next_repeat(
+    overdue_at: datetime,
+    every: Duration,
+    clock: Literal["working", "calendar"],
+    calendar: WorkingCalendar,
+    after: datetime,
+) -> datetime | None:
+    # The same walk as latest_repeat: the first repeat moment past `after`, if within the cap.
+    at = overdue_at
+    for _number in range(1, MAX_REPEATS):
+        at = calendar.add(at, every, clock)
+        if at > after:
+            return at
+    return None
