@@ -192,10 +192,9 @@ async def run_polling(
     come in on a webhook instead of long polling (same handling, see bot.intake)."""
     webhook = None
     if settings.webhook_url:
-        from bot.webhook import database_health, webhook_from_settings
+        from bot.webhook import webhook_from_settings
 
-        health = database_health(with_scheduler.sessions) if with_scheduler else None
-        webhook = webhook_from_settings(settings, health)
+        webhook = webhook_from_settings(settings)
         TOKEN_FILTER.tokens.add(webhook.secret)  # the secret is a credential too
     adapter = build_adapter(settings, app, inflight, webhook=webhook)
     scheduler = None
@@ -212,6 +211,15 @@ async def run_polling(
             sender.wake,
             settings.sweep_seconds,
         )
+        if webhook is not None:
+            from bot.health import product_health, rules_for
+
+            webhook.health = product_health(
+                with_scheduler.sessions,
+                with_scheduler.clock,
+                scheduler,
+                rules_for(settings.sweep_seconds),
+            )
     own_signals = stop_event is None
     stop = stop_event or asyncio.Event()
     if own_signals:

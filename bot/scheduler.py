@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,16 +39,19 @@ class SlaScheduler:
         self.sessions, self.clock, self.spec, self.on_queued = sessions, clock, spec, on_queued
         self.every_seconds = every_seconds
         self.worker = worker_name()
+        self.last_sweep_at: datetime | None = None  # /healthz: reminders still run
         self._scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def tick(self) -> SweepResult:
         """One sweep (its notices queued in the outbox); a failure is logged and the next tick
         tries again."""
+        now = self.clock.now()
         try:
-            result = await sweep(self.sessions, self.clock.now(), self.spec, self.worker)
+            result = await sweep(self.sessions, now, self.spec, self.worker)
         except Exception:
-            log.exception("SLA sweep failed")
+            log.exception("SLA sweep failed")  # last_sweep_at stays: /healthz shows it aging
             return SweepResult([], [])
+        self.last_sweep_at = now
         if result.claimed:
             log.info("SLA sweep: %d notices (%s)", len(result.claimed), ", ".join(result.claimed))
         if result.replies:

@@ -20,8 +20,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -66,21 +64,6 @@ def webhook_from_settings(settings: Settings, health: Health | None = None) -> W
     return WebhookConfig(
         settings.webhook_url, host, port, secret or new_secret(), health or always_ok
     )
-
-
-def database_health(sessions: async_sessionmaker[AsyncSession]) -> Health:
-    """The default /healthz: the database answers `SELECT 1`."""
-    from sqlalchemy import text
-
-    async def health() -> dict[str, Any]:
-        try:
-            async with sessions() as session:
-                await session.execute(text("SELECT 1"))
-        except Exception as exc:
-            return {"ok": False, "database": type(exc).__name__}
-        return {"ok": True, "database": "ok"}
-
-    return health
 
 
 class WebhookServer:

@@ -158,6 +158,13 @@ async def test_a_stop_finishes_the_update_in_flight_and_sends_its_reply(
     fake.faults.add("getFile", gate)
     await told.reached()  # the server listens; Telegram is being told where
     told.release()
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(f"http://127.0.0.1:{config.listen_port}/healthz") as response,
+    ):
+        health = await response.json()
+    assert response.status == 200, health  # the product's report (bot.health), not a stub
+    assert health["outbox"]["pending"] == 0 and "last_sweep_at" in health
     rina = fake.user(4242, "Rina")
     stored = fake.register_file("document", PDF, file_name="surat.pdf", mime_type="application/pdf")
     fake.inject_message(rina.id, document=stored)
