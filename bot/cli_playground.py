@@ -26,7 +26,6 @@ def playground(
     from bot.cli import _settings
 
     settings = _settings()
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per sweep is noise
     run_playground(settings, sop=sop, port=port, host=host, reset=reset, framework=framework)
 
 
@@ -43,6 +42,7 @@ def run_playground(
     from bot.playground.world import PLAYGROUND_DIR
     from bot.playground.world import reset as reset_data
 
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per sweep is noise
     if framework:
         settings = settings.model_copy(update={"bot_framework": framework})
     _require_framework(settings.bot_framework)

@@ -1,0 +1,107 @@
+"""The playground's own API, without a browser: what the page does, as HTTP calls. The fast
+clock drives the real SLA scheduler through the injected clock until the holder of an open step
+gets the overdue reminder, streamed over the page's event stream; the panel then says late."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import Settings
+from bot.playground.app import Playground, build_app
+from bot.playground.world import FIRST_OFFICIAL_ID, JOURNALIST_ID, World
+from storage.db import transaction
+from storage.models import MediaOutlet, User
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[tuple[TestClient[Any, Any], World]]:
+    playground = Playground(Settings(pace_interval=0.1), "sanggau", root=tmp_path / "pg")
+    world = await playground.start_default()
+    async with TestClient(TestServer(build_app(playground))) as client:
+        yield client, world
+
+
+async def _act(client: TestClient[Any, Any], world: World, path: str, **body: Any) -> None:
+    response = await client.post(path, json={"persona": JOURNALIST_ID, **body})
+    assert response.status == 200, await response.text()
+    await world.fake.settle()
+
+
+async def _next_event(stream: Any, wanted: str) -> dict[str, Any]:
+    while True:
+        line = (await stream.content.readline()).decode()
+        if line.startswith("data: ") and wanted in line:
+            event: dict[str, Any] = json.loads(line.removeprefix("data: "))
+            return event
+
+
+async def _registered(world: World) -> None:
+    now = world.clock.now()
+    async with transaction(world.product.sessions) as s:
+        user = User(
+            telegram_id=JOURNALIST_ID,
+            name="Rina Wartawati",
+            nik="6171054501900001",
+            phone="+6281234567890",
+            is_journalist=True,
+            registered_at=now,
+            created_at=now,
+        )
+        s.add(user)
+        await s.flush()
+        s.add(
+            MediaOutlet(
+                owner_id=user.id,
+                name="Warta Kapuas",
+                kind="online",
+                website="https://wartakapuas.id",
+                created_at=now,
+            )
+        )
+        for kind, name in (
+            ("press_card", "kartu-pers.png"),
+            ("media_proof", "akta-pendirian-media.pdf"),
+        ):
+            await world.product.app.deps.archive.add(
+                s,
+                owner_id=user.id,
+                kind=kind,
+                content=(resources.files("bot.playground") / "samples" / name).read_bytes(),
+                file_name=name,
+                mime_type="image/png" if name.endswith(".png") else "application/pdf",
+                now=now,
+            )
+
+
+async def test_the_fast_clock_brings_the_overdue_reminder(
+    client: tuple[TestClient[Any, Any], World],
+) -> None:
+    http, world = client
+    state = await (await http.get("/api/state")).json()
+    roles = [p["role"] for p in state["personas"]]
+    assert roles == ["pers", *[k for k, r in world.spec.roles.items() if not r.applicant]]
+
+    await _registered(world)  # registration itself is the browser test's
+    await _act(http, world, "/api/send", text="/ajukan")
+    await _act(http, world, "/api/upload", sample="surat-permohonan.pdf")
+
+    panel = await (await http.get("/api/panel")).json()
+    [case] = panel["cases"]
+    assert (case["step"], case["holders"], case["late"]) == (2, ["Budi Santoso"], False)
+
+    stream = await http.get("/api/events")
+    assert (await http.post("/api/clock", json={"action": "fast"})).status == 200
+    event = await asyncio.wait_for(_next_event(stream, "Terlambat"), timeout=30)
+    assert event["persona"] == FIRST_OFFICIAL_ID  # the admin, holder of step 2
+    await http.post("/api/clock", json={"action": "normal"})
+    panel = await (await http.get("/api/panel")).json()
+    assert panel["cases"][0]["late"] and not panel["clock"]["fast"]
+    stream.close()
