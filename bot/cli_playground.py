@@ -54,9 +54,9 @@ def run_playground(
 
 
 async def _serve(settings: Settings, sop: str, host: str, port: int) -> None:
+    typer.echo("Menyiapkan taman uji: server Telegram tiruan, bot, dan para petugas…")
     from bot.playground.app import serve
 
-    typer.echo("Menyiapkan taman uji: server Telegram tiruan, bot, dan para petugas…")
     runner, url, _playground = await serve(settings, sop, host=host, port=port)
     typer.echo(f"Taman uji Mitra Media siap: {url}  (Ctrl-C untuk berhenti)")
     stop = asyncio.Event()

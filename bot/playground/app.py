@@ -158,8 +158,8 @@ class Playground:
                     continue
                 data = json.dumps(event, ensure_ascii=False)
                 await response.write(f"data: {data}\n\n".encode())
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
+        except ConnectionResetError:
+            pass  # the page was closed
         finally:
             world.listeners.discard(queue)
         return response
@@ -178,7 +178,11 @@ class Playground:
         world, persona, body = await self._acting(request)
         try:
             world.press(
-                persona, _int(body.get("message")), _int(body.get("row")), _int(body.get("col"))
+                persona,
+                _int(body.get("message")),
+                _int(body.get("row")),
+                _int(body.get("col")),
+                str(body["label"]) if "label" in body else None,
             )
         except (LookupError, AssertionError) as err:
             raise web.HTTPConflict(text=str(err)) from None

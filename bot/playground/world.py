@@ -221,7 +221,11 @@ class World:
         )
         self.fake.inject_message(persona.id, document=stored)
 
-    def press(self, persona: Persona, message_id: int, row: int, column: int) -> None:
+    def press(
+        self, persona: Persona, message_id: int, row: int, column: int, label: str | None = None
+    ) -> None:
+        """Taps the button at (row, column); with ``label``, only if it still is that button
+        (the bot may have edited the keyboard since the page drew it)."""
         message = persona.user.fake.chat(persona.id).find(message_id)
         if message is None or message.deleted or not message.from_bot:
             raise LookupError("message not on screen")
@@ -229,6 +233,8 @@ class World:
             button = message.inline_keyboard[row][column]
         except IndexError:
             raise LookupError("no such button") from None
+        if label is not None and button["text"] != label:
+            raise LookupError("the buttons have changed")
         data = button.get("callback_data")
         if data is None:
             raise LookupError("not a callback button")

@@ -17,7 +17,7 @@ async function post(path, body) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
-  if (!response.ok) showToast(await response.text(), true);
+  if (!response.ok) showToast(response.status === 409 ? T.stale : T.failed, true);
   return response;
 }
 
@@ -160,6 +160,7 @@ function renderMessage(m, node) {
       message: Number(button.dataset.message),
       row: Number(button.dataset.row),
       col: Number(button.dataset.col),
+      label: m.buttons[Number(button.dataset.row)][Number(button.dataset.col)].text,
     }));
   }
   return li;
@@ -366,7 +367,7 @@ function wire() {
     form.append("file", file, file.name);
     $("attach").hidden = true;
     const response = await fetch(api("/api/upload"), { method: "POST", body: form });
-    if (!response.ok) showToast(await response.text(), true);
+    if (!response.ok) showToast(response.status === 413 ? T.too_big : T.failed, true);
     event.target.value = "";
   });
   $("clock-fast").addEventListener("click", () => post("/api/clock", { action: state.fast ? "normal" : "fast" }));
