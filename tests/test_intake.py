@@ -23,7 +23,7 @@ from bot.intake import ALLOWED_UPDATES, Backoff, Poller, describe_error, polite_
 from bot.runtime import build_adapter
 from handlers.render import render
 from handlers.replies import AnswerCallback, SendMessage
-from tests.test_adapters import EchoApp, Running, settings_for
+from tests.test_adapters import EchoApp, Running, VirtualTime, settings_for
 
 UNREADABLE = render("unreadable")
 BOB = 5001
@@ -84,10 +84,18 @@ async def bot(framework: str, tmp_path: Path) -> AsyncIterator[Running]:
         app = EchoApp(tmp_path)
         inflight = InFlight()
         fake.idle_probe = lambda: inflight.idle
-        adapter = build_adapter(settings_for(fake, framework), app, inflight, polling_timeout=1)
+        virtual = VirtualTime(fake)
+        adapter = build_adapter(
+            settings_for(fake, framework),
+            app,
+            inflight,
+            polling_timeout=1,
+            clock=virtual.clock,
+            sleep=virtual.sleep,
+        )
         await adapter.start()
         try:
-            yield Running(fake, app, adapter, inflight)
+            yield Running(fake, app, adapter, inflight, virtual)
         finally:
             await adapter.stop()
 
