@@ -13,6 +13,7 @@ from handlers import notify
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.menus import commands_for
+from handlers.mydata import dossier
 from handlers.outbox import edit_of, prompt_copies
 from handlers.prompts import (
     confirm_keyboard,
@@ -25,7 +26,7 @@ from handlers.prompts import (
 from handlers.render import label, render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
 from storage.models import Case, Invite, Task, UserRole
-from workflow import engine
+from workflow import access, engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
 from workflow.registry import calendar_of, spec_of
 from workflow.spec import SopSpec
@@ -342,18 +343,25 @@ def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
     )
     if not allowed:
         raise NotAllowed("Anda tidak berwenang membuka permohonan ini.")
+    assert user is not None
+    access.check_not_applicant(spec, case, task.role, user)
 
 
 async def _send_documents(ctx: Ctx, task_id: int) -> None:
-    task, case, spec = await _task(ctx, task_id)
-    _must_hold(ctx, spec, case, task)
+    """The case's files and its applicant's dossier, to an official who may see them now
+    (the button's task id only names the case); each file shown is recorded."""
+    _task_row, case, spec = await _task(ctx, task_id)
+    if ctx.user is None:
+        raise NotAllowed("Anda belum terdaftar.")
+    role = await access.require_view(ctx.session, spec, case, ctx.user)
     docs = await engine.case_documents(ctx.session, case)
     ctx.answer()
     if not docs:
         ctx.say("docs_none", case_id=case.id)
         return
-    ctx.say("docs_header", case_id=case.id, count=len(docs))
+    ctx.say("docs_header", case_id=case.id, count=len(docs), **await dossier(ctx.session, case))
     for doc in docs:
+        access.record_view(ctx.session, case, ctx.user, role, doc, ctx.now)
         ctx.send(
             SendDocument(
                 ctx.chat_id,

@@ -61,6 +61,8 @@ roles:
   kadis: {name: Kepala Dinas}
 applicant_role: pers
 escalation: [admin, kabag]                          # unknown role in the chain
+records_roles: [kadis, kabag]                       # unknown role may see records
+manager_roles: [pers]                               # the applicant may not manage officials
 start: 1
 steps:
   - number: 1
@@ -124,6 +126,8 @@ steps:
 # (path, words the message must contain)
 PLANTED = [
     ("escalation[1]", "peran 'kabag' tidak dikenal"),
+    ("records_roles[1]", "peran 'kabag' tidak dikenal"),
+    ("manager_roles[0]", "peran pemohon tidak boleh ada di manager_roles"),
     ("steps[number=1].actions[1].kind", "tidak boleh punya aksi 'reject'"),
     ("steps[number=2].role", "peran 'kabag' tidak dikenal (peran yang ada: pers, admin, kadis)"),
     ("steps[number=2].time", "lima menit"),

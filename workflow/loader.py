@@ -597,6 +597,19 @@ def _role_problems(raw: _Raw) -> Iterator[Problem]:
                 f"hanya peran pemohon (applicant_role: {applicant}) yang boleh applicant: true",
             )
     yield from _escalation_problems(raw, applicant)
+    yield from _access_problems(raw, applicant)
+
+
+def _access_problems(raw: _Raw, applicant: Any) -> Iterator[Problem]:
+    """records_roles / manager_roles name officials' roles the SOP defines."""
+    for key in ("records_roles", "manager_roles"):
+        listed = raw.data.get(key)
+        for index, role in enumerate(listed if isinstance(listed, list) else []):
+            path = f"{key}[{index}]"
+            if isinstance(role, str) and raw.roles is not None and role not in raw.roles:
+                yield Problem(path, _unknown_role(raw, role))
+            elif role == applicant:
+                yield Problem(path, f"peran pemohon tidak boleh ada di {key}")
 
 
 def _is_applicant(role: Any) -> bool:

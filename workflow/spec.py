@@ -198,6 +198,10 @@ class SopSpec(Frozen):
     sla: SlaPolicy = SlaPolicy()
     revision_time: DurationField = Duration(days=3)  # how long the applicant has to revise
     digest_roles: tuple[str, ...] = ("kadis", "kabid")  # who gets the morning digest
+    # Who may open any case's records and files (heads of office, the desk), besides the roles
+    # holding an open task on it; and who may manage officials in the chat (/petugas).
+    records_roles: tuple[str, ...] = ()
+    manager_roles: tuple[str, ...] = ()
     start: int
     steps: tuple[Step, ...] = Field(min_length=1)
 
