@@ -37,6 +37,7 @@ from workflow.errors import (
     TaskClosed,
     UnknownAction,
 )
+from workflow.records import GENERATED
 from workflow.registry import calendar_of, spec_of
 from workflow.sla_schedule import schedule
 from workflow.spec import END, Action, ActionKind, Condition, Effect, SopSpec, Step
@@ -168,7 +169,9 @@ async def resubmit(
     )
     if revision is None or revision.parent_task_id is None:
         raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
-    parent = await session.get(Task, revision.parent_task_id, with_for_update=True)
+    parent = await session.get(
+        Task, revision.parent_task_id, with_for_update=True, populate_existing=True
+    )
     if parent is None or parent.status != WAITING or parent.paused_at is None:
         raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
     revision.status, revision.closed_at, revision.closed_by = DONE, now, actor.id
@@ -286,13 +289,15 @@ async def holders(session: AsyncSession, spec: SopSpec, task: Task, case: Case) 
 
 
 async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
-    """The case's own files plus the applicant's registration documents."""
+    """The case's own files plus the applicant's registration documents (uploads: the records
+    Mitra Media draws itself are sent with their steps, see handlers.documents)."""
     rows = await session.scalars(
         select(Document)
         .where(
             (Document.case_id == case.id)
             | ((Document.owner_id == case.applicant_id) & Document.case_id.is_(None))
         )
+        .where(Document.kind.not_in(GENERATED))
         .order_by(Document.id)
     )
     return list(rows)
@@ -304,7 +309,12 @@ async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
 async def _load_open_task(
     session: AsyncSession, task_id: int, for_update: bool = False
 ) -> tuple[Task, Case, SopSpec]:
-    task = await session.get(Task, task_id, with_for_update=for_update)
+    # populate_existing: the caller may have loaded the task already in this session; the row
+    # as it is once our lock is granted (another process may just have acted on it) must
+    # replace that copy, or both presses pass the status check below.
+    task = await session.get(
+        Task, task_id, with_for_update=for_update, populate_existing=for_update
+    )
     if task is None:
         raise NotFound("Tugas ini tidak ditemukan.")
     case = await _get_case(session, task.case_id)
