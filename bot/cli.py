@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_export import archive_app, export_app
 from bot.cli_playground import playground, run_playground
 from bot.cli_report import report_app
 from bot.cli_sop import sop_app
@@ -25,6 +26,8 @@ db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
+app.add_typer(export_app, name="export")
+app.add_typer(archive_app, name="archive")
 app.command()(playground)
 
 

@@ -29,6 +29,8 @@ class Op(StrEnum):
     cancel = "z"  # cancel the current dialogue
     yes = "y"  # "Ya" to an action's confirm: question (what was asked is in the conversation)
     no = "q"  # "Batal" to that question: nothing is taken, the prompt comes back
+    sheet = "s"  # the case's disposition sheet (PDF), as of now
+    upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from handlers.replies import (
 from storage.archive import Archive
 from storage.models import Agreement, Case, Document, MediaOutlet, Task, User
 from workflow.engine import Transition
+from workflow.records import DOCX_MIME
 from workflow.spec import ActionKind, SopSpec
 
 
@@ -146,7 +147,11 @@ async def _agreement_messages(
         return []
     files = list(
         await session.scalars(
-            select(Document).where(Document.case_id == case.id, Document.kind == "attachment")
+            select(Document).where(
+                Document.case_id == case.id,
+                Document.kind == "attachment",
+                Document.mime_type != DOCX_MIME,  # edited drafts are versions, not the scan
+            )
         )
     )
     text = render(
@@ -154,7 +159,7 @@ async def _agreement_messages(
         tz=spec.office.timezone,
         number=agreement.number,
         case=case,
-        signed_at=agreement.signed_at or agreement.numbered_at,
+        signed_at=agreement.signed_at,  # None where the SOP has no signing step
         periods=agreement.periods if any(s.starts_period for s in spec.steps) else None,
         period_label=agreement.period_label,
         news_per_period=agreement.news_per_period,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import notify
+from handlers import documents, notify
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.menus import commands_for
@@ -99,6 +99,8 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
         await _ask_text(ctx, cb.id, "note")
     elif cb.op == Op.attach:
         await _ask_text(ctx, cb.id, "attach")
+    elif cb.op in (Op.sheet, Op.upload):
+        await documents.on_button(ctx, cb)
 
 
 async def _task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec]:
@@ -176,6 +178,7 @@ async def _take(
         return False
     ctx.answer(render("done_ok", label=action.label if action else action_name))
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+    await documents.follow(ctx, result)
     return True
 
 
@@ -213,6 +216,7 @@ async def take_reason(ctx: Ctx, text: str) -> None:
     label = result.action.label if result.action else action
     ctx.say("done_ok", label=label)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
+    await documents.follow(ctx, result)
 
 
 # ---------------------------------------------------------------- questions about a task

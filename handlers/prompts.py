@@ -6,6 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import documents
 from handlers.callbacks import Callback, Op
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
@@ -111,6 +112,7 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
                 Button(label("attach"), _cb(Op.attach, task.id)),
             )
         )
+        rows.append(documents.buttons(spec, task))
     return InlineKeyboard(tuple(rows))
 
 

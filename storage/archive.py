@@ -34,6 +34,17 @@ class Archive:
     def path_of(self, document: Document) -> Path:
         return self.root / document.path
 
+    def check(self, document: Document) -> str | None:
+        """None when the file on disk still has its recorded hash; else "missing"/"altered"."""
+        path = self.path_of(document)
+        if not path.is_file():
+            return "missing"
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return None if digest.hexdigest() == document.sha256 else "altered"
+
     async def add(
         self,
         session: AsyncSession,

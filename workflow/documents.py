@@ -19,6 +19,9 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+# Loaded with the module (pango and fonts take seconds): at start, not while a receipt waits.
+from weasyprint import HTML
+
 from workflow import records, timefmt
 
 PACKAGE = "templates"
@@ -89,8 +92,6 @@ def html(template: str, **context: Any) -> str:
 
 
 def pdf(markup: str) -> bytes:
-    from weasyprint import HTML  # imported when drawing: it loads pango
-
     return bytes(HTML(string=markup).write_pdf())
 
 
@@ -141,13 +142,16 @@ def number_docx(content: bytes, number: str) -> bytes:
     return out.getvalue()
 
 
-def docx_pdf(content: bytes, *, stamp: str = "", tz: str = "Asia/Jakarta") -> bytes:
+def docx_pdf(content: bytes, *, final: records.Draft | None = None) -> bytes:
     """A Word draft laid out as PDF (paragraphs, headings, bold, centred lines and tables), so the
-    head of office reads exactly the text of the version he signs."""
+    head of office reads exactly the text of the version he signs. ``final``: the numbered
+    agreement, stamped with its number (and signature, where the SOP has a signing step)."""
     from docx import Document as Word
 
     document = Word(io.BytesIO(content))
-    return pdf(html("docx.html.j2", body=Markup(_docx_body(document)), stamp=stamp, tz=tz))
+    body = Markup(_docx_body(document))  # built from escaped text above
+    tz = final.office.timezone if final else "Asia/Jakarta"
+    return pdf(html("docx.html.j2", body=body, final=final, tz=tz))
 
 
 def _paragraphs(document: Any) -> list[Any]:

@@ -20,6 +20,17 @@ from workflow.spec import Effect, SopSpec
 
 # Audit actions that are not a step being handled (they add to a row, or are the applicant's).
 _NOT_STEPS = {"check", "note", "news", "submit", "resubmit"}
+# Files Mitra Media draws (the SOP's records), as opposed to what people upload.
+GENERATED = (
+    "receipt",
+    "disposition",
+    "draft",
+    "draft_pdf",
+    "agreement",
+    "agreement_docx",
+    "recap_pdf",
+    "recap_xlsx",
+)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _NIP = re.compile(r"NIP\.?\s*([0-9][0-9 ]{8,30}[0-9])")
 

@@ -26,7 +26,7 @@ async def _trenggalek_to_decision(bot: BotUnderTest):
     assert "Permohonan terkirim" in rina.last.text
     assert "Langkah 1/7" in who["sekretaris"].last.text
     await approve(who["sekretaris"], "Terima & catat")
-    assert "001/AGENDA/DISKOMINFO/2026" in rina.last.text
+    assert "001/AGENDA/DISKOMINFO/2026" in rina.last.content_text  # the PDF receipt
     await approve(who["kadis"], "Disposisikan")
     await approve(who["fungsional"], "Kirim hasil evaluasi")
     await approve(who["kasi"], "Usulkan kerja sama")
@@ -42,7 +42,9 @@ async def test_trenggalek_yes_ends_with_the_numbered_agreement(trenggalek_bot: B
     await approve(who["kasi"], "Arahkan proses")
     await approve(who["fungsional"], "Selesaikan & arsipkan")
     texts = "\n".join(rina.texts())
-    assert "7.1/1/PKS/2026" in texts and "selesai" in rina.last.text
+    assert "7.1/1/PKS/2026" in texts and "selesai" in texts
+    assert "ditandatangani" not in texts  # the sheet has no signing step: only numbered
+    assert rina.documents[-1][0] == "mou-pks-7-1-1-PKS-2026.pdf"  # the numbered agreement
     case = await bot.case()
     assert (case.status, case.outcome) == ("closed", "completed")
     bot.assert_clean()
@@ -78,7 +80,7 @@ async def test_return_then_resubmit_resumes_with_the_same_official(bot: BotUnder
     assert "Perbaikan dari pemohon diterima" in admin.last.text
     assert "<b>" not in admin.last.text
     await approve(admin, "Terima")
-    assert "Tanda terima" in rina.last.text
+    assert "Tanda terima" in rina.last.content_text  # the PDF receipt, after the text
     async with bot.session() as s:
         resubmits = await s.scalar(select(func.count()).where(AuditEvent.action == "resubmit"))
         assert resubmits == 1
@@ -198,7 +200,7 @@ async def test_an_official_invited_late_is_told_about_waiting_tasks(bot: BotUnde
     await admin.send("/tugas")
     await admin.press("Buka #1")
     await approve(admin, "Terima")
-    assert "Tanda terima" in rina.last.text
+    assert "Tanda terima" in rina.last.content_text  # the PDF receipt, after the text
     bot.assert_clean()
 
 

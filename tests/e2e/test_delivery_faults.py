@@ -54,7 +54,7 @@ async def test_server_errors_drops_and_long_429s_end_in_one_prompt(bot: BotUnder
     assert len(bot.fake.faults.injected) == 4
 
     await approve(admin, "Terima")  # the delivered prompt is a live prompt: its id was kept
-    assert "Tanda terima" in rina.last.text
+    assert "Tanda terima" in rina.last.content_text  # the PDF receipt, after the text
     bot.assert_clean()
 
 
@@ -98,7 +98,7 @@ async def test_a_blocked_journalist_gets_the_waiting_messages_after_start(
     texts = rina.texts(since=mark)
     receipt = next(i for i, t in enumerate(texts) if "Tanda terima" in t)
     assert receipt < len(texts) - 1  # the waiting receipt first, then the answer to /status
-    assert sum("Tanda terima" in t for t in texts) == 1, texts
+    assert sum("Tanda terima" in t for t in texts) == 2, texts  # the text and its PDF, once
     bot.assert_clean()
 
 

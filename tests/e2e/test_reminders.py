@@ -41,5 +41,5 @@ async def test_overdue_reminder_carries_the_buttons_and_is_sent_once(bot: BotUnd
     for message in (prompt, reminder):
         assert "oleh Budi Admin" in current(admin, message).text  # both copies now say so
         assert not admin.buttons(current(admin, message))
-    assert "Tanda terima" in rina.last.text
+    assert "Tanda terima" in rina.last.content_text  # the PDF receipt, after the text
     bot.assert_clean()

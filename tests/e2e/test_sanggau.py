@@ -8,6 +8,7 @@ from storage.models import AuditEvent, NewsItem, Payment
 from tests.e2e.conftest import PDF, PNG, BotUnderTest
 from tests.e2e.helpers import approve, message_with
 
+UPLOADS = ["media_proof.pdf", "press_card.pdf", "surat-permohonan.pdf"]
 SANGGAU = {
     "admin": "Budi Admin",
     "fungsional": "Sari Fungsional",
@@ -31,13 +32,14 @@ async def test_full_sanggau_case_to_payment_confirmation(bot: BotUnderTest) -> N
     assert "Langkah 2/10" in prompt and "Warta Kapuas" in prompt and "Batas waktu" in prompt
     assert set(admin.buttons()) >= {"Terima", "Kembalikan", "Tolak", "📎 Dokumen", "📝 Catatan"}
     await approve(admin, "Terima")
-    receipt = rina.last.text
+    receipt = rina.texts()[-2]  # the text; the PDF receipt follows it
     assert "Tanda terima" in receipt and "001/AGENDA/DISKOMINFO-IKP/2026" in receipt
 
     fungsional = who["fungsional"]
     await fungsional.press("📎 Dokumen")
     names = sorted(name for name, _content, _caption in fungsional.documents)
-    assert names == ["media_proof.pdf", "press_card.pdf", "surat-permohonan.pdf"]
+    # The uploads re-sent; the draft made at this step came in its own message before.
+    assert names == ["konsep-mou-pks-1-v1.docx", *UPLOADS]
     await fungsional.press("📝 Catatan")
     await fungsional.send("Berita 3 bulan terakhir <sesuai> & layak")
     assert "Catatan disposisi tersimpan" in fungsional.last.text
@@ -46,7 +48,8 @@ async def test_full_sanggau_case_to_payment_confirmation(bot: BotUnderTest) -> N
     await approve(fungsional, "Teruskan konsep")
 
     kabid = who["kabid"]
-    assert "Berita 3 bulan terakhir <sesuai> & layak" in kabid.last.text  # the note travels on
+    prompt = message_with(kabid, "Paraf & teruskan").text  # the newest draft follows it
+    assert "Berita 3 bulan terakhir <sesuai> & layak" in prompt  # the note travels on
     await approve(kabid, "Paraf & teruskan")
     await approve(who["sekretaris"], "Paraf & teruskan")
     await approve(who["kadis"], "Tanda tangani")
@@ -59,7 +62,7 @@ async def test_full_sanggau_case_to_payment_confirmation(bot: BotUnderTest) -> N
     assert ("mou-pks-ttd.pdf", PDF) in [(n, c) for n, c, _ in rina.documents]
 
     for period in (1, 2, 3):
-        assert f"Periode publikasi: {period}" in rina.last.text
+        assert f"Periode publikasi: {period}" in message_with(rina, "Kirim berita").text
         await rina.press("📰 Kirim berita")
         await rina.send(f"Bupati Sanggau resmikan jembatan ke-{period}")
         await rina.send(f"https://wartakapuas.id/berita/{period}")

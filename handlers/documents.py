@@ -1,0 +1,312 @@
+"""The SOP's records in the chat: what a step produces is drawn after the commit, archived with
+the case (sha256, size, kind, who, when) and sent to exactly the people the step concerns.
+
+- request received (agenda number): the journalist gets the PDF tanda terima;
+- the drafting step (``drafts:`` in the SOP) opens: its holders get the .docx draft, and may
+  upload edited versions ("Unggah versi baru"); later officials get the newest version, the
+  head who signs gets it as PDF;
+- the MoU/PKS is numbered: the journalist gets the numbered PDF (the admin the .docx too);
+- the payment step opens (``spj_ready``): the admin gets the news recap and SPJ (xlsx + PDF);
+- "📄 Lembar disposisi" on any official's prompt: the sheet as of now, rebuilt from the events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.callbacks import Callback, Op
+from handlers.context import Ctx
+from handlers.render import label, render
+from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
+from storage.db import transaction
+from storage.models import Agreement, Case, Document, Task, User
+from workflow import documents, engine, records
+from workflow.engine import Transition
+from workflow.errors import NotAllowed, NotFound
+from workflow.registry import spec_of
+from workflow.spec import Effect, SopSpec, Step
+
+PDF = documents.PDF_MIME
+XLSX = documents.XLSX_MIME
+DOCX = records.DOCX_MIME
+_SLUG = re.compile(r"[^A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Made:
+    """A file a job draws: stored under the case as ``kind``, owned by ``owner_id``."""
+
+    kind: str
+    file_name: str
+    mime: str
+    owner_id: int
+    case_id: int
+
+
+Draw = Callable[[], list[tuple[Made, bytes]]]
+Deliver = Callable[[list[Document]], list[Reply]]
+
+
+def slug(text: str | None) -> str:
+    return _SLUG.sub("-", text or "").strip("-") or "tanpa-nomor"
+
+
+def _sessions(ctx: Ctx) -> async_sessionmaker[AsyncSession]:
+    # The update's own engine: a job runs after the update's transaction, in one of its own.
+    return async_sessionmaker(ctx.session.bind, expire_on_commit=False)
+
+
+def later(ctx: Ctx, draw: Draw, deliver: Deliver) -> None:
+    """Draw after the commit (CPU in a thread), archive in a short transaction, then send."""
+    sessions, archive, now = _sessions(ctx), ctx.deps.archive, ctx.now
+
+    def draw_and_store() -> list[tuple[Made, bytes]]:
+        made = draw()
+        for what, content in made:
+            archive.store(content, what.file_name)  # the bytes on disk before any row names them
+        return made
+
+    async def job() -> list[Reply]:
+        made = await asyncio.to_thread(draw_and_store)
+        async with transaction(sessions) as session:
+            docs = [
+                await archive.add(
+                    session,
+                    owner_id=what.owner_id,
+                    kind=what.kind,
+                    content=content,
+                    file_name=what.file_name,
+                    mime_type=what.mime,
+                    now=now,
+                    case_id=what.case_id,
+                )
+                for what, content in made
+            ]
+        return deliver(docs)
+
+    ctx.later.append(job)
+
+
+def send(ctx: Ctx, chats: list[int], doc: Document, caption: str) -> list[Reply]:
+    path = str(ctx.deps.archive.path_of(doc))
+    return [
+        SendDocument(chat, doc.file_name, path, doc.mime_type, caption=caption[:1024])
+        for chat in chats
+    ]
+
+
+# ---------------------------------------------------------------- after a transition
+
+
+async def follow(ctx: Ctx, result: Transition) -> None:
+    """The records a transition makes (called after notify.after, in the same update)."""
+    case, spec = result.case, result.spec
+    if "agenda_number" in result.numbers:
+        await _receipt(ctx, case)
+    for task in result.new_tasks:
+        if task.kind == "step" and task.role != spec.applicant_role:
+            await _for_new_task(ctx, spec, case, task, result.event.actor_id)
+    if "agreement_number" in result.numbers:
+        await _numbered(ctx, spec, case, result.event.actor_id)
+
+
+async def _receipt(ctx: Ctx, case: Case) -> None:
+    data = await records.receipt(ctx.session, case)
+    applicant = await ctx.session.get(User, case.applicant_id)
+    if applicant is None:
+        return
+    made = Made(
+        "receipt", f"tanda-terima-{slug(case.agenda_number)}.pdf", PDF, applicant.id, case.id
+    )
+    caption = render("record_caption", kind="receipt", case=case)
+    chat = applicant.telegram_id
+    later(
+        ctx,
+        lambda: [(made, documents.receipt_pdf(data))],
+        lambda docs: send(ctx, [chat], docs[0], caption),
+    )
+
+
+def _signs(step: Step) -> bool:
+    return any(Effect.sign in action.effects for action in step.actions)
+
+
+async def _for_new_task(
+    ctx: Ctx, spec: SopSpec, case: Case, task: Task, actor_id: int | None
+) -> None:
+    step = spec.step(task.step_number)
+    chats = [u.telegram_id for u in await engine.holders(ctx.session, spec, task, case)]
+    if not chats:
+        return
+    versions = await records.draft_versions(ctx.session, case.id)
+    agreement = await ctx.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+    numbered = agreement is not None and agreement.number is not None
+    if step.drafts and not versions:
+        data = await records.draft(ctx.session, case, ctx.now)
+        owner = actor_id or case.applicant_id
+        made = Made("draft", f"konsep-mou-pks-{case.id}-v1.docx", DOCX, owner, case.id)
+        caption = render("record_caption", kind="draft", case=case, version=1, by=None)
+        later(
+            ctx,
+            lambda: [(made, documents.draft_docx(data))],
+            lambda docs: send(ctx, chats, docs[0], caption),
+        )
+    elif versions and not numbered:
+        newest = versions[-1]
+        by = await ctx.session.get(User, newest.owner_id) if newest.kind != "draft" else None
+        caption = render(
+            "record_caption",
+            kind="draft_pdf" if _signs(step) else "draft",
+            case=case,
+            version=len(versions),
+            by=by.name if by else None,
+            at=newest.uploaded_at,
+            tz=ctx.tz,
+        )
+        if _signs(step):
+            source = ctx.deps.archive.path_of(newest)
+            name = f"konsep-final-mou-pks-{case.id}-v{len(versions)}.pdf"
+            made = Made("draft_pdf", name, PDF, newest.owner_id, case.id)
+            later(
+                ctx,
+                lambda: [(made, documents.docx_pdf(source.read_bytes()))],
+                lambda docs: send(ctx, chats, docs[0], caption),
+            )
+        else:
+            ctx.out.extend(send(ctx, chats, newest, caption))
+    if any(Effect.spj_ready in action.effects for action in step.actions):
+        await _recap(ctx, case, chats, actor_id)
+
+
+async def _recap(ctx: Ctx, case: Case, chats: list[int], actor_id: int | None) -> None:
+    data = await records.recap(ctx.session, case)
+    owner = actor_id or case.applicant_id
+    stem = f"rekap-spj-{case.id}-periode-{data.period}"
+    xlsx = Made("recap_xlsx", f"{stem}.xlsx", XLSX, owner, case.id)
+    pdf = Made("recap_pdf", f"{stem}.pdf", PDF, owner, case.id)
+    caption = render("record_caption", kind="recap", case=case, period=data.period)
+    later(
+        ctx,
+        lambda: [(pdf, documents.recap_pdf(data)), (xlsx, documents.recap_xlsx(data))],
+        lambda docs: [r for doc in docs for r in send(ctx, chats, doc, caption)],
+    )
+
+
+async def _numbered(ctx: Ctx, spec: SopSpec, case: Case, actor_id: int | None) -> None:
+    """The admin's number goes into the newest draft; the journalist gets the numbered PDF."""
+    data = await records.draft(ctx.session, case, ctx.now)
+    versions = await records.draft_versions(ctx.session, case.id)
+    source = ctx.deps.archive.path_of(versions[-1]) if versions else None
+    applicant = await ctx.session.get(User, case.applicant_id)
+    actor = await ctx.session.get(User, actor_id) if actor_id else None
+    if applicant is None or data.number is None:
+        return
+    number = data.number
+    owner = actor.id if actor else applicant.id
+    stem = f"mou-pks-{slug(number)}"
+    as_docx = Made("agreement_docx", f"{stem}.docx", DOCX, owner, case.id)
+    as_pdf = Made("agreement", f"{stem}.pdf", PDF, owner, case.id)
+    caption = render("record_caption", kind="agreement", case=case, d=data, tz=ctx.tz)
+    to_applicant, to_actor = applicant.telegram_id, actor.telegram_id if actor else None
+
+    def draw() -> list[tuple[Made, bytes]]:
+        draft = source.read_bytes() if source else documents.draft_docx(data)
+        word = documents.number_docx(draft, number)
+        return [(as_pdf, documents.docx_pdf(word, final=data)), (as_docx, word)]
+
+    def deliver(docs: list[Document]) -> list[Reply]:
+        out = send(ctx, [to_applicant], docs[0], caption)
+        if to_actor is not None and to_actor != to_applicant:
+            out += send(ctx, [to_actor], docs[1], caption)
+        return out
+
+    later(ctx, draw, deliver)
+
+
+# ---------------------------------------------------------------- buttons on a prompt
+
+
+def buttons(spec: SopSpec, task: Task) -> tuple[Button, ...]:
+    """'📄 Lembar disposisi' on every official's prompt; 'Unggah versi baru' where drafting."""
+    row = [Button(label("sheet"), Callback(Op.sheet, task.id).pack())]
+    if spec.step(task.step_number).drafts:
+        row.append(Button(label("upload_draft"), Callback(Op.upload, task.id).pack()))
+    return tuple(row)
+
+
+async def may_see(session: AsyncSession, user: User | None, case: Case) -> bool:
+    """A journalist sees her own cases' files; an official those of cases his role works on."""
+    if user is None:
+        return False
+    if case.applicant_id == user.id:
+        return True
+    roles = user.role_keys
+    if not roles:
+        return False
+    spec = await spec_of(session, case.sop_version_id)
+    if roles & set(getattr(spec, "records_roles", ())):  # the desk and heads see every case
+        return True
+    found = await session.scalar(
+        select(Task.id).where(Task.case_id == case.id, Task.role.in_(roles)).limit(1)
+    )
+    return found is not None
+
+
+async def _task_case(ctx: Ctx, task_id: int) -> tuple[Task, Case]:
+    task = await ctx.session.get(Task, task_id)
+    case = await ctx.session.get(Case, task.case_id) if task else None
+    if task is None or case is None:
+        raise NotFound("Permohonan tidak ditemukan.")
+    if not await may_see(ctx.session, ctx.user, case):
+        raise NotAllowed("Anda tidak berwenang membuka berkas permohonan ini.")
+    return task, case
+
+
+async def on_button(ctx: Ctx, cb: Callback) -> None:
+    if cb.op == Op.sheet:
+        await send_sheet(ctx, cb.id)
+    elif cb.op == Op.upload:
+        await ask_upload(ctx, cb.id)
+
+
+async def send_sheet(ctx: Ctx, task_id: int) -> None:
+    """The disposition sheet as of now (every note and paraf so far), to the one who asked."""
+    _task, case = await _task_case(ctx, task_id)
+    assert ctx.user is not None
+    data = await records.disposition(ctx.session, case)
+    made = Made(
+        "disposition",
+        f"lembar-disposisi-{slug(case.agenda_number or str(case.id))}.pdf",
+        PDF,
+        ctx.user.id,
+        case.id,
+    )
+    caption = render("record_caption", kind="disposition", case=case)
+    chat = ctx.chat_id
+    ctx.answer()
+    later(
+        ctx,
+        lambda: [(made, documents.disposition_pdf(data))],
+        lambda docs: send(ctx, [chat], docs[0], caption),
+    )
+
+
+async def ask_upload(ctx: Ctx, task_id: int) -> None:
+    """The edited .docx comes as the next message: it is kept as a new version of the draft."""
+    task, case = await _task_case(ctx, task_id)
+    spec = await spec_of(ctx.session, case.sop_version_id)
+    if ctx.user is None or task.role not in ctx.user.role_keys or task.status != engine.OPEN:
+        raise NotAllowed("Versi baru hanya dapat diunggah oleh pemegang langkah ini.")
+    if not spec.step(task.step_number).drafts:
+        raise NotAllowed("Langkah ini tidak menyusun konsep MoU/PKS.")
+    versions = await records.draft_versions(ctx.session, case.id)
+    ctx.answer()
+    await ctx.set_state("attach", task_id=task.id)
+    cancel = InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),))
+    ctx.say("ask_draft_upload", case=case, next_version=len(versions) + 1, markup=cancel)
