@@ -428,6 +428,7 @@ class FakeTelegram:
         flood_rate: float = 1.0,
         global_rate: int = 30,
         user_think_time: float = 2.0,
+        first_update_id: int = 100_000_001,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -453,7 +454,9 @@ class FakeTelegram:
         self._photo_sets: dict[str, list[StoredFile]] = {}
         self._commands: dict[tuple[tuple[Any, ...], str], list[dict[str, str]]] = {}
         self._queue: list[dict[str, Any]] = []
-        self._next_update_id = 100_000_001
+        # A bot's update ids only grow: a server standing in for one that already served this
+        # bot (the playground's next run on the same database) starts above what it has seen.
+        self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._seq = itertools.count(1)
         self._last_seq = 0
