@@ -8,10 +8,12 @@ import pytest
 from docx import Document as Word
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from storage.models import Case
+from storage.models import Case, NewsItem
 from tests import records_seed as rs
-from workflow import documents, records
+from workflow import documents, records, terms
+from workflow.errors import NotAllowed, ReasonRequired
 
 
 def pdf_text(content: bytes) -> str:
@@ -93,6 +95,31 @@ async def test_news_recap_counts_on_time_items_and_the_agenda_book(sessions):
     book = load_workbook(io.BytesIO(documents.recap_xlsx(recap)))
     values = [c for row in book.active.iter_rows(values_only=True) for c in row if c]
     assert "terlambat" in values and "Rp1.125.000" in values
+
+    late = next(i for i, item in enumerate(recap.items) if item.late)
+    async with sessions() as s, s.begin():
+        news = list(await s.scalars(select(NewsItem).order_by(NewsItem.published_on)))
+        admin = await s.merge(seeded.officials["admin"])
+        journalist = await s.merge(seeded.journalist)
+        with pytest.raises(ReasonRequired):
+            await terms.include_late(
+                s, news_id=news[late].id, actor=admin, reason=" ", now=seeded.clock.now()
+            )
+        with pytest.raises(NotAllowed):  # the journalist cannot include her own late item
+            await terms.include_late(
+                s, news_id=news[late].id, actor=journalist, reason="x", now=seeded.clock.now()
+            )
+        await terms.include_late(
+            s,
+            news_id=news[late].id,
+            actor=admin,
+            reason="Server media sempat mati, bukti dari Dewan Pers",
+            now=seeded.clock.now(),
+        )
+    again = await _read(sessions, seeded.case_id, records.recap, 1)
+    assert again.items[late].late and again.counted == 4
+    text = pdf_text(documents.recap_pdf(again))
+    assert "Rp1.500.000" in text and "Server media sempat mati" in text
 
     async with sessions() as s:
         rows = await records.agenda(s, 2025)

@@ -311,7 +311,8 @@ def recap_xlsx(data: records.Recap) -> bytes:
                 tanggal(item.published_on, tz),
                 tanggal(item.reported_on, tz),
                 tanggal(item.due_on, tz),
-                "terlambat" if item.late else "tepat waktu",
+                ("terlambat" if item.late else "tepat waktu")
+                + (f" (dihitung: {item.included})" if item.included else ""),
                 item.classification or "-",
             ]
         )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Agreement, AuditEvent, Case, Document, MediaOutlet, NewsItem, User
+from workflow import terms
 from workflow.registry import spec_of
 from workflow.spec import Effect, SopSpec
 
@@ -172,6 +173,11 @@ class NewsLine:
     due_on: date
     late: bool
     classification: str
+    included: str = ""  # why a late item is counted after all (an official's override)
+
+    @property
+    def counts(self) -> bool:
+        return not self.late or bool(self.included)
 
 
 @dataclass(frozen=True)
@@ -189,8 +195,9 @@ class Recap:
 
     @property
     def counted(self) -> int:
-        """Items paid for: on time, at most what the agreement buys per period."""
-        return min(self.on_time, self.terms.news_per_period)
+        """Items paid for: on time (or late and included with a reason), at most what the
+        agreement buys per period."""
+        return min(sum(1 for item in self.items if item.counts), self.terms.news_per_period)
 
     @property
     def amount_due(self) -> int:
@@ -413,6 +420,7 @@ async def recap(session: AsyncSession, case: Case, period: int | None = None) ->
         .where(NewsItem.case_id == case.id, NewsItem.period == which)
         .order_by(NewsItem.published_on, NewsItem.id)
     )
+    included = await terms.overrides(session, case.id)
     lines = []
     for item in items:
         reported = item.submitted_at.astimezone(tz).date()
@@ -426,6 +434,7 @@ async def recap(session: AsyncSession, case: Case, period: int | None = None) ->
                 due_on=due,
                 late=reported > due,
                 classification="",
+                included=included.get(item.id, "") if reported > due else "",
             )
         )
     return Recap(
