@@ -13,20 +13,18 @@ import io
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from workflow.compliance import PersonRow, Report, StepRow
 from workflow.timefmt import format_date, format_span, format_when
+
+# matplotlib and openpyxl (about 65 MB together) are imported by the functions that draw or
+# write, so a bot that never sends a chart or a workbook never loads them.
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CAPTION_MAX = 1000  # Telegram allows 1024 characters in a photo caption
 DPI = 150
@@ -250,6 +248,8 @@ def _share(value: float | None) -> float | None:
 
 def as_xlsx(report: Report, path: Path) -> Path:
     """A workbook with sheets "Per langkah", "Per petugas" and "Keterangan" (the definitions)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     steps = book.active
     assert steps is not None  # a new workbook always has its first sheet
@@ -346,6 +346,9 @@ def _fill(
     ratio_columns: Sequence[int] = (),
 ) -> None:
     """Header row in bold and frozen, set widths, percent/ratio number formats (1-based cols)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -371,6 +374,11 @@ def build_figure(report: Report, tz: str | None = None) -> Figure:
     finished task keeps its grey bar. The left y tick labels are exactly :func:`step_label` of
     each row, top to bottom (see :func:`chart_labels`).
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     rows = report.steps
     height = max(4.5, 2.6 + 0.95 * len(rows))
     figure = Figure(figsize=(9.0, height), dpi=DPI, layout="constrained")
