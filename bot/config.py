@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Telegram paces one chat to about a message a second after a short burst.
     pace_burst: int = 3
     pace_interval: float = 1.0
+    # Telegram's overall limit for one bot (messages a second); bench/ raises it to measure the
+    # bot's own cost on a fake without limits.
+    send_per_second: int = 30
     log_level: str = "INFO"
     # Webhook mode (`mitramedia run --webhook URL`): Telegram POSTs updates to WEBHOOK_URL,
     # which a reverse proxy forwards to WEBHOOK_LISTEN; the secret is new on every start

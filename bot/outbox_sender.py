@@ -465,7 +465,11 @@ def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSend
         product.clock,
         product.app.deps.spec,
         worker=worker_name(),
-        limits=Limits(chat_burst=settings.pace_burst, chat_interval=settings.pace_interval),
+        limits=Limits(
+            per_second=settings.send_per_second,
+            chat_burst=settings.pace_burst,
+            chat_interval=settings.pace_interval,
+        ),
     )
     product.app.on_queued = sender.wake
     return sender
