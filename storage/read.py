@@ -13,7 +13,17 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEvent, Case, MediaOutlet, Task, User, UserRole
+from storage.models import (
+    AuditEvent,
+    Case,
+    MediaOutlet,
+    Outbox,
+    ProcessedUpdate,
+    Task,
+    TaskPrompt,
+    User,
+    UserRole,
+)
 
 OPEN_TASK = "open"
 
@@ -157,6 +167,31 @@ async def role_members(session: AsyncSession, telegram_ids: list[int]) -> dict[i
 
 
 async def latest_activity(session: AsyncSession) -> datetime | None:
-    """When anything last happened to any case (its newest audit event)."""
-    latest: datetime | None = await session.scalar(select(func.max(AuditEvent.at)))
+    """When anything last happened: the newest audit event or message queued for sending."""
+    found: list[datetime] = []
+    for column in (AuditEvent.at, Outbox.created_at):
+        latest: datetime | None = await session.scalar(select(func.max(column)))
+        if latest is not None:
+            found.append(latest)
+    return max(found, default=None)
+
+
+async def known_message_ids(session: AsyncSession) -> dict[int, int]:
+    """Per chat, the highest message id the bot has sent or still refers to (a prompt it may
+    edit): a new chat session must number its messages above these."""
+    out: dict[int, int] = {}
+    for table in (Outbox, TaskPrompt):
+        rows = await session.execute(
+            select(table.chat_id, func.max(table.message_id))
+            .where(table.message_id.is_not(None))
+            .group_by(table.chat_id)
+        )
+        for chat_id, message_id in rows.all():
+            out[chat_id] = max(out.get(chat_id, 0), int(message_id))
+    return out
+
+
+async def last_update_id(session: AsyncSession) -> int | None:
+    """The newest Telegram update id the bot has processed."""
+    latest: int | None = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
     return latest

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,35 @@ async def test_the_fast_clock_brings_the_overdue_reminder(
     panel = await (await http.get("/api/panel")).json()
     assert panel["cases"][0]["late"] and not panel["clock"]["fast"]
     stream.close()
+
+
+async def test_a_restart_carries_on_the_same_database(tmp_path: Path) -> None:
+    """The fake server's chats go with the process; the database stays. A second run keeps
+    update and message ids growing (the bot drops update ids it has processed, and edits
+    prompts by id) and the clock where a fast clock left it, so the journalist carries on."""
+    settings = Settings(pace_interval=0.1)
+    first = World("sanggau", settings, root=tmp_path)
+    await first.start()
+    try:
+        rina = first.persona(JOURNALIST_ID)
+        first.send_text(rina, "/start")
+        await first.fake.settle()
+        ahead = first.clock.jump_to(first.clock.now() + timedelta(days=30))  # a fast clock ran
+        first.send_text(rina, "Rina Wartawati")
+        await first.fake.settle()
+        assert "NIK" in rina.user.last.text
+        seen = max(m.message_id for m in rina.user.messages)
+    finally:
+        await first.stop()
+
+    second = World("sanggau", settings, root=tmp_path)
+    await second.start()
+    try:
+        assert second.clock.now() >= ahead
+        rina = second.persona(JOURNALIST_ID)
+        second.send_text(rina, "6171054501900001")
+        await second.fake.settle()
+        assert "nomor telepon" in rina.user.last.text
+        assert min(m.message_id for m in rina.user.messages) > seen
+    finally:
+        await second.stop()

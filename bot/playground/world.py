@@ -42,6 +42,7 @@ from workflow.timefmt import format_span, format_when
 log = logging.getLogger(__name__)
 
 TOKEN = "5151515151:PLAYGROUND-fake-token"
+BOT_USERNAME = "mitramedia_playground_bot"
 PLAYGROUND_DIR = Path("data/playground")  # relative to the working directory, like ./data
 JOURNALIST_ID = 880_000_001
 FIRST_OFFICIAL_ID = 880_000_100
@@ -80,7 +81,7 @@ class World:
         self.base_settings = settings
         self.calendar = calendar_of(self.spec)
         self.clock = PlaygroundClock(datetime.now(UTC))
-        self.fake = FakeTelegram(token=TOKEN, bot_username="mitramedia_playground_bot")
+        self.fake = FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME)
         self.personas: dict[int, Persona] = {}
         self.fast = False
         self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -109,14 +110,27 @@ class World:
 
     async def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        # The product first (its database), then the fake server that continues its history.
+        product = self._product = await build_product(self.settings(), clock=self.clock)
+        async with product.sessions() as session:
+            latest = await read.latest_activity(session)
+            known = await read.known_message_ids(session)
+            last_update = await read.last_update_id(session)
+        if latest is not None:  # a fast clock left time ahead: carry on from there
+            self.clock.jump_to(latest)
+        if last_update is not None:  # the bot drops update ids it has already processed
+            self.fake = FakeTelegram(
+                token=TOKEN, bot_username=BOT_USERNAME, first_update_id=last_update + 1
+            )
         await self.fake.start()
         self._make_personas()
         settings = self.settings()
-        product = self._product = await build_product(settings, clock=self.clock)
-        async with product.sessions() as session:  # a fast clock left time ahead: stay there
-            latest = await read.latest_activity(session)
-        if latest is not None:
-            self.clock.jump_to(latest)
+        for chat_id, message_id in known.items():
+            # The chats of an earlier run are gone with its fake server, but the database still
+            # names their messages (prompts it may edit): new ones must not reuse those ids.
+            if chat_id in self.personas:
+                chat = self.fake.chat(chat_id)
+                chat.next_message_id = max(chat.next_message_id, message_id + 1)
         inflight = InFlight()
         adapter = self._adapter = build_adapter(settings, product.app, inflight, polling_timeout=5)
         sender = self._sender = sender_for(product, adapter.api, settings)
