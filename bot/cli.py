@@ -125,8 +125,10 @@ def demo(
 def db_upgrade() -> None:
     """Buat/perbarui skema basis data (Alembic) pada DATABASE_URL."""
     settings = _settings()
+    from storage import crypto
     from storage.migrate import upgrade
 
+    crypto.load(settings.files_dir.parent)  # a migration encrypts existing NIKs with it
     upgrade(settings.database_url)
     typer.echo("Skema basis data mutakhir.")
 
@@ -159,8 +161,10 @@ def invite(
 async def _make_invite(settings: Settings, role: str, name: str) -> tuple[str, datetime]:
     from bot.factory import migrate
     from handlers.officials import create_invite
+    from storage import crypto
     from storage.db import create_engine, session_factory, transaction
 
+    crypto.load(settings.files_dir.parent)
     await migrate(settings.database_url)
     engine = create_engine(settings.database_url)
     try:

@@ -51,8 +51,10 @@ def sla(
     if last < first:
         raise typer.BadParameter("tanggal akhir sebelum tanggal awal", param_hint="--to")
     settings = Settings()
+    from storage import crypto
     from storage.migrate import upgrade
 
+    crypto.load(settings.files_dir.parent)  # a migration encrypts existing NIKs with it
     # Alembic's env runs its own event loop, so it goes before ours, not inside it.
     upgrade(settings.database_url)
     zone = ZoneInfo(settings.timezone)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from handlers.app import MitraApp
 from handlers.context import Deps
+from storage import crypto
 from storage.archive import Archive
 from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
@@ -36,6 +37,8 @@ async def migrate(url: str) -> None:
 
 async def build_product(settings: Settings, *, clock: Clock | None = None) -> Product:
     clock = clock or SystemClock()
+    # The data key first: the migration that encrypts existing NIKs needs it.
+    crypto.load(settings.files_dir.parent)
     await migrate(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)

@@ -6,6 +6,8 @@ wrong file never loses what was already given; the step is simply asked again.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from handlers import parsing
@@ -16,7 +18,10 @@ from handlers.menus import commands_for
 from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, ReplyKeyboard
 from handlers.uploads import receive
+from storage import crypto
 from storage.models import MediaOutlet, User
+
+log = logging.getLogger(__name__)
 
 
 def phone_keyboard() -> ReplyKeyboard:
@@ -105,11 +110,15 @@ async def _take(ctx: Ctx, step: str, event: MessageEvent) -> None:
 
 async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
     value = parsing.nik(text)
-    owner = await ctx.session.scalar(select(User).where(User.nik == value))
-    if owner is not None and owner.id != user.id:
+    owner = await ctx.session.scalar(
+        select(User.id).where(User.nik_index == crypto.current().index(value))
+    )
+    if owner is not None and owner != user.id:
+        # Says nothing of who holds it (nor more than that it cannot be used here).
+        log.info("registration with a NIK already in use (user %s)", user.id)
         raise parsing.InputError(
-            "NIK ini sudah terdaftar atas akun lain. Satu orang hanya mendaftar sekali; "
-            "hubungi petugas bila ini keliru."
+            "NIK ini tidak dapat dipakai untuk pendaftaran baru. Bila Anda pernah mendaftar "
+            "dengan akun Telegram lain, atau NIK Anda dipakai orang lain, hubungi petugas."
         )
     user.nik = value
     await _advance(ctx, "phone")
@@ -143,7 +152,7 @@ async def _finish(ctx: Ctx, user: User) -> None:
     user.is_journalist, user.registered_at = True, ctx.now
     await ctx.session.flush()
     await ctx.clear_state()
-    masked = (user.nik or "")[:6] + "******" + (user.nik or "")[-4:]
+    masked = crypto.mask(user.nik)
     ctx.say("registered", user=user, outlet=outlet, nik_masked=masked, markup=RemoveKeyboard())
     ctx.send(commands_for(ctx.chat_id, user.role_keys, True))
 

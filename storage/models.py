@@ -71,7 +71,10 @@ class User(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
-    nik: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The NIK encrypted (storage.crypto) and its keyed blind index for the uniqueness check:
+    # read and set it through `nik`; query by `nik_index == crypto.current().index(value)`.
+    nik_cipher: Mapped[str | None] = mapped_column(Text)
+    nik_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     is_journalist: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime | None]
@@ -84,6 +87,20 @@ class User(Base):
     @property
     def role_keys(self) -> set[str]:
         return {r.role for r in self.roles}
+
+    @property
+    def nik(self) -> str | None:
+        from storage import crypto
+
+        return crypto.current().decrypt(self.nik_cipher) if self.nik_cipher else None
+
+    @nik.setter
+    def nik(self, value: str | None) -> None:
+        from storage import crypto
+
+        vault = crypto.current()
+        self.nik_cipher = vault.encrypt(value) if value else None
+        self.nik_index = vault.index(value) if value else None
 
 
 class UserRole(Base):
@@ -109,6 +126,9 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Bound to a phone number: only the account that shares this contact may join.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None]
 
 
 class MediaOutlet(Base):

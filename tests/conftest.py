@@ -23,6 +23,8 @@ BACKENDS = ["sqlite", "postgres"]
 # Tests never read a developer's .env: every Settings() in the suite (and in code it calls) is
 # built from its arguments and the environment only.
 Settings.model_config["env_file"] = None
+# One fixed data key for the suite (storage.crypto): NIKs in factories are encrypted with it.
+os.environ.setdefault("DATA_KEY", "bWl0cmFtZWRpYS10ZXN0LWRhdGEta2V5LTMyYnl0ZXM=")
 
 
 class NotATestDatabase(Exception):

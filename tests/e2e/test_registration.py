@@ -52,12 +52,13 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
     summary = rina.last.text
     assert "Pendaftaran selesai" in summary
     assert "Rina <b>& Sons" in summary and "<b>Warta & Kapuas</b>" in summary  # shown, not parsed
-    assert "617105******0001" in summary and "+6281234567890" in summary
+    assert "6171**********01" in summary and "+6281234567890" in summary
     assert "ajukan" in [c["command"] for c in bot.fake.commands(rina.chat_id)]
 
     async with bot.session() as s:
         user = await s.scalar(select(User).where(User.telegram_id == rina.id))
         assert user is not None and user.is_journalist and user.nik == "6171054501900001"
+        assert "6171054501900001" not in (user.nik_cipher or "")  # stored encrypted
         outlet = await s.scalar(select(MediaOutlet).where(MediaOutlet.owner_id == user.id))
         assert outlet is not None
         assert (outlet.kind, outlet.website) == ("online", "https://wartakapuas.id")
@@ -72,12 +73,14 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
 async def test_one_person_registers_once(bot: BotUnderTest) -> None:
     await bot.seeded_journalist(5101)
     async with bot.session() as s:
-        taken = await s.scalar(select(User.nik).where(User.telegram_id == 5101))
+        holder = await s.scalar(select(User).where(User.telegram_id == 5101))
+        taken = holder.nik if holder else None
     other = bot.fake.user(5102, "Other")
     await other.send("/start")
     await other.send("Orang Lain")
     await other.send(str(taken))
-    assert "sudah terdaftar" in other.texts()[-2]
+    refusal = other.texts()[-2]
+    assert "tidak dapat dipakai" in refusal and "Rina" not in refusal  # nothing of who holds it
     assert "NIK" in other.last.text  # asked again, nothing lost
     bot.assert_clean()
 

@@ -1,0 +1,93 @@
+"""Personal data at rest (issue 9): the NIK encrypted with a blind index, the key file 0600."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage import crypto
+from storage.db import create_engine
+from storage.migrate import downgrade, upgrade
+
+
+def _sql(url: str, statement: str) -> list:
+    async def run() -> list:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(statement))
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_the_migration_encrypts_the_niks_already_stored(db_url: str) -> None:
+    upgrade(db_url)
+    downgrade(db_url, "0004")
+    _sql(
+        db_url,
+        "INSERT INTO app_user (telegram_id, name, nik, is_journalist, created_at) "
+        "VALUES (77, 'Rina', '6171054501900001', true, CURRENT_TIMESTAMP)",
+    )
+    upgrade(db_url)
+    [(cipher, index)] = _sql(db_url, "SELECT nik_cipher, nik_index FROM app_user")
+    assert "6171054501900001" not in cipher
+    vault = crypto.current()
+    assert vault.decrypt(cipher) == "6171054501900001"
+    assert index == vault.index("6171054501900001")
+    columns = _sql(db_url, "SELECT * FROM app_user")
+    assert not any("6171054501900001" in str(v) for row in columns for v in row)
+
+
+def test_the_key_file_is_made_once_readable_by_the_service_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite_vault = crypto.current()
+    monkeypatch.delenv(crypto.KEY_ENV)
+    before = os.umask(0o022)
+    try:
+        first = crypto.load(tmp_path / "data")
+        again = crypto.load(tmp_path / "data")
+    finally:
+        os.umask(before)
+        crypto.configure(suite_vault)
+    key_file = tmp_path / "data" / crypto.KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert again.decrypt(first.encrypt("x")) == "x"  # the same key after a restart
+
+
+def test_a_nik_is_masked_to_its_region_and_last_digits() -> None:
+    assert crypto.mask("6171054501900001") == "6171**********01"
+    assert crypto.mask(None) == "-"
+
+
+def test_a_failed_statement_does_not_carry_its_values(db_url: str) -> None:
+    upgrade(db_url)
+    insert = (
+        "INSERT INTO app_user (telegram_id, name, phone, is_journalist, created_at) "
+        "VALUES (:t, 'Rina', :phone, true, CURRENT_TIMESTAMP)"
+    )
+    values = {"t": 78, "phone": "+6281299998888"}
+
+    async def run() -> str:
+        engine = create_engine(db_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(insert), values)
+                await conn.execute(text(insert), values)  # telegram_id is unique
+        except Exception as error:
+            return str(error)
+        finally:
+            await engine.dispose()
+        return ""
+
+    message = asyncio.run(run())
+    assert message and "+6281299998888" not in message
