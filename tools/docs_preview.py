@@ -45,7 +45,7 @@ async def _render(url: str, out: Path) -> list[Path]:
             f"{short}-lembar-disposisi.pdf": documents.disposition_pdf(sheet),
             f"{short}-konsep-mou-pks.docx": docx,
             f"{short}-konsep-mou-pks.pdf": documents.docx_pdf(docx),
-            f"{short}-mou-pks-bernomor.pdf": documents.docx_pdf(numbered),
+            f"{short}-mou-pks-bernomor.pdf": documents.docx_pdf(numbered, final=draft),
         }
         if sop_id == seed.SANGGAU:
             files[f"{short}-rekap-spj.pdf"] = documents.recap_pdf(recap)
