@@ -55,4 +55,7 @@ async def build_product(settings: Settings, *, clock: Clock | None = None) -> Pr
         files_dir=settings.files_dir,
         prompt_ttl_minutes=settings.prompt_ttl_minutes,
     )
-    return Product(MitraApp(sessions, clock, deps), engine, sessions, clock)
+    app = MitraApp(sessions, clock, deps)
+    if settings.bot_token is not None:
+        app.update_scope = f"tg:{settings.token().split(':', 1)[0]}"[:16]
+    return Product(app, engine, sessions, clock)

@@ -36,6 +36,9 @@ class MitraApp:
     only what must go at once and is worthless later: the answer to a pressed button."""
 
     platform = "telegram"
+    # Update ids count per bot: another bot (a new token, the playground's fake) starts its own
+    # sequence, so the ids recorded are scoped to the bot that sent them.
+    update_scope = "telegram"
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock, deps: Deps
@@ -97,7 +100,7 @@ class MitraApp:
         """Records the update (a redelivery changes nothing); a person who writes to us, or
         unblocks the bot, can be reached again, so their waiting messages may go."""
         if event.update_id is not None and not await ledger.first_time(
-            session, event.update_id, self.clock.now(), self.platform
+            session, event.update_id, self.clock.now(), self.update_scope
         ):
             log.info("update %s already handled: skipped", event.update_id)
             return False
