@@ -52,8 +52,9 @@ unit: $(TEST_STAMP) browser
 browser:
 	@command -v chromium >/dev/null || { \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium fonts-noto-color-emoji >/dev/null; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-color-emoji >/dev/null; } \
+	      || echo "chromium could not be installed: the browser test skips"; \
 	  else echo "chromium is not installed (apt-get install chromium): the browser test skips"; fi; }
 
 test: lint typecheck unit
