@@ -41,6 +41,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit (about 4.6 ms here, three
+    # commits per reply: update, lease, sent). A commit survives a crash of the process (the
+    # outbox's guarantee); only a power cut or OS crash may lose the last ones, never corrupt.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
