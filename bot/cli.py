@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.cli_export import archive_app, export_app
+from bot.cli_official import official_app
 from bot.cli_playground import playground, run_playground
 from bot.cli_report import report_app
 from bot.cli_sop import sop_app
@@ -26,6 +27,7 @@ db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
+app.add_typer(official_app, name="official")
 app.add_typer(export_app, name="export")
 app.add_typer(archive_app, name="archive")
 app.command()(playground)
@@ -138,6 +140,9 @@ def invite(
     role: Annotated[str, typer.Option(help="Kunci peran pada SOP, mis. kabid")],
     name: Annotated[str, typer.Option(help="Nama pejabat")],
     username: Annotated[str, typer.Option(help="Username bot (tanpa @), bila tanpa token")] = "",
+    phone: Annotated[
+        str, typer.Option(help="Ikat ke nomor telepon ini: harus dibagikan untuk bergabung")
+    ] = "",
 ) -> None:
     """Buat tautan undangan sekali pakai untuk seorang petugas."""
     settings = _settings()
@@ -151,14 +156,25 @@ def invite(
             f"Peran '{role}' tidak dikenal pada SOP {spec.id}. Peran yang ada: {known}", err=True
         )
         raise typer.Exit(1)
-    code, expires = asyncio.run(_make_invite(settings, role, name))
+    if phone:
+        from handlers.parsing import InputError
+        from handlers.parsing import phone as parse_phone
+
+        try:
+            phone = parse_phone(phone)
+        except InputError as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(1) from None
+    code, expires = asyncio.run(_make_invite(settings, role, name, phone or None))
     bot_name = username or _bot_username(settings) or "<username_bot>"
     typer.echo(f"Undangan untuk {name} sebagai {officials[role].name}:")
     typer.echo(f"  https://t.me/{bot_name}?start={code}")
     typer.echo(f"Berlaku sampai {expires:%Y-%m-%d %H:%M} UTC, sekali pakai.")
 
 
-async def _make_invite(settings: Settings, role: str, name: str) -> tuple[str, datetime]:
+async def _make_invite(
+    settings: Settings, role: str, name: str, phone: str | None = None
+) -> tuple[str, datetime]:
     from bot.factory import migrate
     from handlers.officials import create_invite
     from storage import crypto
@@ -170,7 +186,7 @@ async def _make_invite(settings: Settings, role: str, name: str) -> tuple[str, d
     try:
         async with transaction(session_factory(engine)) as session:
             made = await create_invite(
-                session, role, name, datetime.now(UTC), settings.invite_ttl_hours
+                session, role, name, datetime.now(UTC), settings.invite_ttl_hours, phone
             )
             return made.code, made.expires_at
     finally:

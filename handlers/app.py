@@ -8,7 +8,7 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import conversation, journalist, officials, parsing, registration, reports
+from handlers import conversation, journalist, officials, parsing, registration, reports, staff
 from handlers.callbacks import Op, unpack
 from handlers.content import is_unknown_content, unknown_content_reply
 from handlers.context import Ctx, Deps, Job, find_user
@@ -197,7 +197,9 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
     else:
         await officials.expire_prompt(ctx)  # lapsed, or its task handled: the text is new
     state = ctx.state.name
-    if registration.in_registration(state):
+    if state == staff.BOUND_STATE:
+        await staff.on_bound_contact(ctx, event)
+    elif registration.in_registration(state):
         await registration.on_message(ctx, event)
     elif state == "req:letter":
         await journalist.on_request_letter(ctx, event)
@@ -307,6 +309,7 @@ COMMANDS: dict[str, Command] = {
     "berita": cmd_news,
     "tugas": cmd_tasks,
     "laporan": reports.laporan,
+    "petugas": staff.cmd_staff,
 }
 
 
@@ -333,6 +336,8 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await journalist.start_news(ctx, cb.id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
+    elif cb.op in (Op.revoke, Op.uninvite):
+        await staff.on_button(ctx, cb)
     else:
         await officials.on_task_button(ctx, cb, event.message_id)
 

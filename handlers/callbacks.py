@@ -31,6 +31,8 @@ class Op(StrEnum):
     no = "q"  # "Batal" to that question: nothing is taken, the prompt comes back
     sheet = "s"  # the case's disposition sheet (PDF), as of now
     upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
+    revoke = "p"  # /petugas: take a role (arg) from an official (id)
+    uninvite = "i"  # /petugas: cancel a pending invite (id)
 
 
 @dataclass(frozen=True)

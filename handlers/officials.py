@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import documents, notify
+from handlers import documents, notify, parsing, staff
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
+from handlers.events import MessageEvent
 from handlers.menus import commands_for
 from handlers.mydata import dossier
 from handlers.outbox import edit_of, prompt_copies
@@ -24,7 +25,7 @@ from handlers.prompts import (
     short,
 )
 from handlers.render import label, render, toast
-from handlers.replies import Button, EditMessage, InlineKeyboard, SendDocument
+from handlers.replies import Button, EditMessage, InlineKeyboard, RemoveKeyboard, SendDocument
 from storage.models import Case, Invite, Task, UserRole
 from workflow import access, engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
@@ -40,10 +41,14 @@ def new_invite_code() -> str:
     return INVITE_PREFIX + secrets.token_urlsafe(18)
 
 
-async def accept_invite(ctx: Ctx, code: str) -> None:
+async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None = None) -> None:
     invite = await ctx.session.scalar(select(Invite).where(Invite.code == code).with_for_update())
     if invite is None:
         ctx.say("invite_bad", why="tidak dikenal")
+        return
+    if invite.cancelled_at is not None:
+        await ctx.clear_state()
+        ctx.say("invite_bad", why="sudah dibatalkan")
         return
     if invite.used_at is not None:
         ctx.say("invite_bad", why="sudah pernah dipakai")
@@ -51,7 +56,17 @@ async def accept_invite(ctx: Ctx, code: str) -> None:
     if invite.expires_at <= ctx.now:
         ctx.say("invite_bad", why="sudah kedaluwarsa")
         return
+    verdict = staff.bound_phone_ok(invite, contact_event, ctx.sender.telegram_id)
+    if verdict is None:  # bound to a phone: the person shares their own contact first
+        await staff.ask_contact(ctx, invite)
+        return
+    if not verdict:  # another number, or someone else's contact: refused, the invite kept
+        await ctx.clear_state()
+        staff.wrong_contact(ctx)
+        return
     user = await ensure_user(ctx)
+    if invite.phone and not user.phone:
+        user.phone = invite.phone
     if invite.role not in user.role_keys:
         user.roles.append(UserRole(role=invite.role, granted_at=ctx.now))
     if not user.registered_at:
@@ -71,6 +86,7 @@ async def accept_invite(ctx: Ctx, code: str) -> None:
         role=spec.role_name(invite.role),
         office=spec.office.name,
         waiting=waiting or 0,
+        markup=RemoveKeyboard() if invite.phone else None,
     )
     ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist))
 
@@ -477,15 +493,22 @@ async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
 
 
 async def create_invite(
-    session: AsyncSession, role: str, name: str, now: datetime, ttl_hours: int
+    session: AsyncSession,
+    role: str,
+    name: str,
+    now: datetime,
+    ttl_hours: int,
+    phone: str | None = None,
 ) -> Invite:
-    """A one-time, expiring invite: the only way an official account comes to exist."""
+    """A one-time, expiring invite: the only way an official account comes to exist. Bound to
+    `phone`, only the account that shares that number's contact may use it."""
     invite = Invite(
         code=new_invite_code(),
         role=role,
         name=name,
         created_at=now,
         expires_at=now + timedelta(hours=ttl_hours),
+        phone=parsing.phone(phone) if phone else None,
     )
     session.add(invite)
     await session.flush()

@@ -1,0 +1,83 @@
+"""`mitramedia official list|revoke|invites|cancel-invite` on the configured database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.cli_official import official_app
+from handlers.officials import create_invite
+from storage.db import create_engine, session_factory, transaction
+from storage.migrate import upgrade
+from storage.models import Invite, Outbox, User, UserRole
+
+runner = CliRunner()
+
+
+async def _seed(url: str) -> str:
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with transaction(session_factory(engine)) as s:
+            for telegram_id, name in ((11, "Budi Admin"), (12, "Ani Admin")):
+                user = User(
+                    telegram_id=telegram_id,
+                    name=name,
+                    username=name[:4].lower(),
+                    created_at=now,
+                    roles=[],
+                )
+                user.roles.append(UserRole(role="admin", granted_at=now))
+                s.add(user)
+            invite = await create_invite(s, "kabid", "Agus Kabid", now, 72, phone="081200001111")
+            return invite.code
+    finally:
+        await engine.dispose()
+
+
+async def _state(url: str) -> tuple[set[str], list[int], bool]:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as s:
+            budi = await s.scalar(select(User).where(User.telegram_id == 11))
+            told = list(await s.scalars(select(Outbox.chat_id).where(Outbox.kind == "message")))
+            invite = await s.scalar(select(Invite))
+            assert budi is not None and invite is not None
+            return budi.role_keys, sorted(told), invite.cancelled_at is not None
+    finally:
+        await engine.dispose()
+
+
+def test_list_revoke_and_cancel_an_invite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'mm.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("FILES_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("SOP", "sanggau-hubungan-media")
+    upgrade(url)
+    code = asyncio.run(_seed(url))
+
+    listed = runner.invoke(official_app, ["list"])
+    assert listed.exit_code == 0, listed.output
+    assert (
+        "Budi Admin" in listed.output
+        and "Petugas Admin" in listed.output
+        and "@budi" in listed.output
+    )
+    invites = runner.invoke(official_app, ["invites"])
+    assert code in invites.output and "terikat" in invites.output and "1111" not in invites.output
+
+    revoked = runner.invoke(official_app, ["revoke", "budi", "--role", "admin"])
+    assert revoked.exit_code == 0, revoked.output
+    assert "dicabut dari Budi Admin" in revoked.output
+    missing = runner.invoke(official_app, ["revoke", "Sari"])
+    assert missing.exit_code == 1 and "Tidak ada petugas" in missing.output
+
+    assert runner.invoke(official_app, ["cancel-invite", code]).exit_code == 0
+    roles, told, cancelled = asyncio.run(_state(url))
+    assert roles == set() and told == [11, 12] and cancelled  # Budi and the other admin told
+    assert code not in runner.invoke(official_app, ["invites"]).output
