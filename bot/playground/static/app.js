@@ -102,6 +102,7 @@ async function selectPersona(id) {
   $("chat-who").textContent = `${T.you_as} ${persona.name} — ${persona.title}`;
   $("commands").hidden = true;
   $("attach").hidden = true;
+  $("toast").hidden = true;  // a toast belongs to the chat it was answered in
   await loadChat(id);
   post("/api/read", { persona: id });
 }
