@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -34,6 +35,15 @@ log = logging.getLogger(__name__)
 # --- the common error vocabulary the adapters map their framework's exceptions onto ---------
 
 
+# A bot token as it appears in API URLs (`/bot123456:AA...`): never in an error's text, whatever
+# the framework or the HTTP library put there (their messages may carry the request URL).
+_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+
+
+def redact(text: str) -> str:
+    return _TOKEN.sub("<token>", text)
+
+
 class DeliveryError(Exception):
     """Base of the errors an ApiPort raises."""
 
@@ -50,6 +60,7 @@ class Blocked(DeliveryError):
     """403 Forbidden: the user blocked the bot (or never started it); the chat is unreachable."""
 
     def __init__(self, description: str = "Forbidden") -> None:
+        description = redact(description)
         super().__init__(description)
         self.description = description
 
@@ -62,6 +73,7 @@ class ApiError(DeliveryError):
     """Any other failed call (Bad Request, network, 5xx): logged, then the batch goes on."""
 
     def __init__(self, method: str, description: str) -> None:
+        description = redact(description)
         super().__init__(f"{method}: {description}")
         self.method = method
         self.description = description

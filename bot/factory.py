@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -45,7 +46,9 @@ async def build_product(settings: Settings, *, clock: Clock | None = None) -> Pr
     spec = load_spec(resolve_sop(settings.sop))
     async with transaction(sessions) as session:
         version = await install(session, spec, clock)
-    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (settings.files_dir.parent, settings.files_dir):  # the data dir and archive
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
     deps = Deps(
         archive=Archive(settings.files_dir),
         version_id=version.id,

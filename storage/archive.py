@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +26,15 @@ class Archive:
         relative = Path(digest[:2]) / f"{digest}{_SAFE.sub('', suffix)}"
         target = self.root / relative
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            # Readable by the service's user only (0700 folders, 0600 files), whatever the umask.
+            for folder in (self.root, target.parent):
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.chmod(folder, 0o700)
             temporary = target.with_suffix(target.suffix + ".part")
-            temporary.write_bytes(content)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            os.chmod(temporary, 0o600)
             temporary.replace(target)
         return str(relative), digest
 

@@ -91,3 +91,62 @@ def test_a_failed_statement_does_not_carry_its_values(db_url: str) -> None:
 
     message = asyncio.run(run())
     assert message and "+6281299998888" not in message
+
+
+TOKEN = "123456789:AAHk-fake_token_for_the_test_abcdefg"
+URL = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
+
+
+def test_adapter_error_texts_never_carry_the_token() -> None:
+    import aiohttp
+    from telegram.error import NetworkError
+
+    from bot.adapters import aiogram_adapter, ptb_adapter
+    from bot.delivery import ApiError
+
+    raised: list[BaseException] = []
+    for errors, failure in (
+        (aiogram_adapter.api_errors, aiohttp.InvalidURL(URL)),
+        (ptb_adapter.api_errors, NetworkError(f"httpx.ConnectError: {URL}")),
+    ):
+        with pytest.raises(ApiError) as caught, errors("sendMessage"):
+            raise failure
+        raised.append(caught.value)
+    for error in raised:
+        assert TOKEN not in str(error) and "<token>" in str(error)
+        assert error.__cause__ is None and error.__suppress_context__  # not printed with it
+
+
+def test_database_archive_and_key_are_private_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `make run` builds (bot.factory), under the usual umask 022."""
+    from bot.config import Settings
+    from bot.factory import build_product
+
+    suite_vault = crypto.current()
+    monkeypatch.delenv(crypto.KEY_ENV)
+    data = tmp_path / "data"
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{data / 'mitramedia.db'}", files_dir=data / "files"
+    )
+    before = os.umask(0o022)
+
+    async def run() -> None:
+        product = await build_product(settings)
+        try:
+            product.app.deps.archive.store(b"%PDF-1.4 ktp", "ktp.pdf")
+        finally:
+            await product.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        os.umask(before)
+        crypto.configure(suite_vault)
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"mitramedia.db", crypto.KEY_FILE}
+    assert any(p.suffix == ".pdf" for p in files)
+    for path in [data, *data.rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path

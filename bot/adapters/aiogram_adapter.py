@@ -77,7 +77,8 @@ def api_errors(method: str) -> Iterator[None]:
     except TelegramAPIError as exc:
         raise ApiError(method, exc.message) from exc
     except (AiogramError, aiohttp.ClientError, TimeoutError) as exc:
-        raise ApiError(method, f"{type(exc).__name__}: {exc}") from exc
+        # Not chained: the library's exception may carry the request URL, token included.
+        raise ApiError(method, f"{type(exc).__name__}: {exc}") from None
 
 
 class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):

@@ -76,7 +76,8 @@ def api_errors(method: str) -> Iterator[None]:
             raise NotModified(exc.message) from exc
         raise Rejected(method, exc.message) from exc
     except TelegramError as exc:
-        raise ApiError(method, f"{type(exc).__name__}: {exc.message}") from exc
+        # Not chained: the library's exception may carry the request URL, token included.
+        raise ApiError(method, f"{type(exc).__name__}: {exc.message}") from None
 
 
 class PtbApi:
