@@ -18,6 +18,7 @@ from storage.migrate import upgrade
 from workflow.clock import Clock, SystemClock
 from workflow.loader import load_spec, resolve_sop
 from workflow.registry import install
+from workflow.signing import Certificate
 
 
 @dataclass
@@ -57,8 +58,19 @@ async def build_product(settings: Settings, *, clock: Clock | None = None) -> Pr
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         files_dir=settings.files_dir,
         prompt_ttl_minutes=settings.prompt_ttl_minutes,
+        signing=_certificate(settings),
     )
     app = MitraApp(sessions, clock, deps)
     if settings.bot_token is not None:
         app.update_scope = f"tg:{settings.token().split(':', 1)[0]}"[:16]
     return Product(app, engine, sessions, clock)
+
+
+def _certificate(settings: Settings) -> Certificate | None:
+    if settings.signing_p12 is None:
+        return None
+    password = settings.signing_p12_password
+    return Certificate(
+        settings.signing_p12.read_bytes(),
+        password.get_secret_value().encode() if password is not None else None,
+    )

@@ -18,6 +18,7 @@ from handlers.render import render
 from handlers.replies import AnswerCallback, Markup, Reply, SendMessage
 from storage.archive import Archive
 from storage.models import User
+from workflow.signing import Certificate
 from workflow.spec import SopSpec
 
 
@@ -32,6 +33,7 @@ class Deps:
     max_upload_bytes: int = 10 * 1024 * 1024
     files_dir: Path = Path("data/files")
     prompt_ttl_minutes: int = 30  # a question waiting for typed text about a task expires
+    signing: Certificate | None = None  # the head's PKCS#12: signed MoU/PKS get a PAdES signature
 
 
 Job = Callable[[], Awaitable[list[Reply]]]

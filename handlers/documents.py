@@ -26,10 +26,11 @@ from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
 from storage.db import transaction
 from storage.models import Agreement, Case, Document, Task, User
-from workflow import documents, engine, records
+from workflow import documents, engine, records, signing
 from workflow.engine import Transition
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
+from workflow.signing import Certificate
 from workflow.spec import Effect, SopSpec, Step
 
 PDF = documents.PDF_MIME
@@ -215,10 +216,12 @@ async def _numbered(ctx: Ctx, spec: SopSpec, case: Case, actor_id: int | None) -
     caption = render("record_caption", kind="agreement", case=case, d=data, tz=ctx.tz)
     to_applicant, to_actor = applicant.telegram_id, actor.telegram_id if actor else None
 
+    certificate = ctx.deps.signing
+
     def draw() -> list[tuple[Made, bytes]]:
         draft = source.read_bytes() if source else documents.draft_docx(data)
-        word = documents.number_docx(draft, number)
-        return [(as_pdf, documents.docx_pdf(word, final=data)), (as_docx, word)]
+        pdf, word = numbered_files(draft, data, certificate)
+        return [(as_pdf, pdf), (as_docx, word)]
 
     def deliver(docs: list[Document]) -> list[Reply]:
         out = send(ctx, [to_applicant], docs[0], caption)
@@ -227,6 +230,24 @@ async def _numbered(ctx: Ctx, spec: SopSpec, case: Case, actor_id: int | None) -
         return out
 
     later(ctx, draw, deliver)
+
+
+def numbered_files(
+    draft: bytes, data: records.Draft, certificate: Certificate | None
+) -> tuple[bytes, bytes]:
+    """(PDF, .docx) of the numbered agreement; the PDF carries the head's PAdES signature when
+    the office configured his certificate and he signed it at the SOP's signing step."""
+    assert data.number is not None
+    word = documents.number_docx(draft, data.number)
+    pdf = documents.docx_pdf(word, final=data)
+    if certificate is not None and data.signed_on is not None:
+        pdf = signing.sign_pdf(
+            pdf,
+            certificate,
+            reason=f"MoU/PKS {data.number}",
+            location=data.office.regency or data.office.name,
+        )
+    return pdf, word
 
 
 # ---------------------------------------------------------------- buttons on a prompt

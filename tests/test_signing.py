@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,11 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
-from workflow import documents, signing
+from handlers.documents import numbered_files
+from storage.models import Case
+from tests import records_seed as rs
+from workflow import documents, records, signing
+from workflow.signing import Certificate
 
 
 def _certificate() -> tuple[bytes, x509.Certificate]:
@@ -72,3 +77,18 @@ def test_signed_agreement_validates_and_keeps_its_text() -> None:
     assert tampered != signed
     bad = PdfFileReader(io.BytesIO(tampered)).embedded_signatures[0]
     assert not validate_pdf_signature(bad, ValidationContext(trust_roots=[root])).intact
+
+
+async def test_numbered_agreement_is_signed_only_where_the_head_signed(sessions) -> None:
+    p12, _cert = _certificate()
+    certificate = Certificate(p12, b"rahasia")
+    for sop_id, signed in ((rs.SANGGAU, True), (rs.TRENGGALEK, False)):
+        seeded = await rs.seed(sessions, sop_id)
+        async with sessions() as s:
+            case = await s.get(Case, seeded.case_id)
+            data = await records.draft(s, case, seeded.clock.now())
+        # As the bot does: after the commit, in a thread (pyHanko runs its own event loop).
+        draft = documents.draft_docx(data)
+        pdf, word = await asyncio.to_thread(numbered_files, draft, data, certificate)
+        assert len(PdfFileReader(io.BytesIO(pdf)).embedded_signatures) == (1 if signed else 0)
+        assert word.startswith(b"PK")  # the numbered .docx beside it
