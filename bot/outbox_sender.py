@@ -106,7 +106,9 @@ class OutboxSender:
         self.worker = worker[:64]
         self.limits = limits or Limits()
         self.policy = policy or Policy()
-        self._global = AsyncLimiter(self.limits.per_second, 1)
+        # One send per 1/30 s, no burst: a leaky bucket of 30 would let 30 through at once and
+        # 30 more within the same second, which Telegram (and the fake) answer with 429.
+        self._global = AsyncLimiter(1, 1 / self.limits.per_second)
         self._groups: dict[int, AsyncLimiter] = {}
         self._pacer = ChatPacer(burst=self.limits.chat_burst, interval=self.limits.chat_interval)
         self._wakeup = asyncio.Event()
@@ -297,7 +299,6 @@ class OutboxSender:
         return True
 
     async def _respect_limits(self, reply: object) -> None:
-        await self._global.acquire()
         if isinstance(reply, SendMessage | SendDocument):
             if reply.chat_id < 0:  # a group: 20 a minute
                 limiter = self._groups.setdefault(
@@ -305,6 +306,9 @@ class OutboxSender:
                 )
                 await limiter.acquire()
             await self._pacer.wait(reply.chat_id)
+        # The overall slot last, right before the call: taken before a chat's pacing wait, the
+        # sends bunched up afterwards and passed 30 in a second.
+        await self._global.acquire()
 
     async def _sent(self, row: Outbox, message_id: int | None) -> None:
         now = self.clock.now()
