@@ -34,6 +34,7 @@ from workflow.spec import SopSpec
 from workflow.timefmt import format_span
 
 log = logging.getLogger(__name__)
+DIGEST_ROWS = 20  # the oldest overdue tasks; the digest must fit one Telegram text
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,7 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
         select(Task)
         .where(Task.status == engine.OPEN, Task.kind == "step", Task.due_at < now)
         .order_by(Task.due_at)
+        .limit(DIGEST_ROWS)  # not every overdue task of the office, one query each
     )
     for task in tasks:
         case = await session.get(Case, task.case_id)
@@ -297,4 +299,4 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
                 "late": format_span(calendar_of(spec).elapsed(task.due_at, now, task.clock)),  # type: ignore[arg-type]
             }
         )
-    return rows[:20]  # the oldest; the message must fit one Telegram text
+    return rows
