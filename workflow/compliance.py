@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Task, User, UserRole
@@ -209,15 +209,18 @@ async def compute(
     closed = await _step_tasks(
         session, Task.status == "done", Task.closed_at >= since, Task.closed_at < until
     )
-    overdue = await _step_tasks(session, Task.status == "open", Task.due_at < now)
-    specs = {v: await spec_of(session, v) for v in sorted({v for _, v in closed + overdue})}
+    overdue = await _overdue_counts(session, now)
+    versions = {v for _, v in closed} | {v for v, _step, _role, _n in overdue}
+    specs = {v: await spec_of(session, v) for v in sorted(versions)}
 
     steps = _step_index(specs.values(), included)
     samples = [_measure(task, specs[v]) for task, v in closed]
-    overdue_steps = Counter((specs[v].id, task.step_number) for task, v in overdue)
-    overdue_roles = Counter(
-        task.role for task, v in overdue if task.role != specs[v].applicant_role
-    )
+    overdue_steps: Counter[StepKey] = Counter()
+    overdue_roles: Counter[str] = Counter()
+    for v, step_number, role, count in overdue:
+        overdue_steps[(specs[v].id, step_number)] += count
+        if role != specs[v].applicant_role:
+            overdue_roles[role] += count
     labels = _role_labels([*specs.values(), *included])
     people = await _people(session, samples, overdue_roles, labels)
     zone = tz or next((s.office.timezone for s in [*included, *specs.values()]), DEFAULT_TZ)
@@ -242,6 +245,18 @@ async def _step_tasks(session: AsyncSession, *conditions: Any) -> list[tuple[Tas
         .order_by(Task.id)
     )
     return [(task, version_id) for task, version_id in rows.tuples()]
+
+
+async def _overdue_counts(session: AsyncSession, now: datetime) -> list[tuple[int, int, str, int]]:
+    """Open step tasks past due, counted per (version, step, role) in the database: an office
+    with thousands of them would otherwise load each as an object only to count it."""
+    rows = await session.execute(
+        select(Case.sop_version_id, Task.step_number, Task.role, func.count(Task.id))
+        .join(Case, Case.id == Task.case_id)
+        .where(Task.kind == "step", Task.status == "open", Task.due_at < now)
+        .group_by(Case.sop_version_id, Task.step_number, Task.role)
+    )
+    return [(v, step, role, count) for v, step, role, count in rows.tuples()]
 
 
 def _step_index(
