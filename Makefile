@@ -9,7 +9,7 @@ FRAMEWORK := $(or $(BOT_FRAMEWORK),aiogram)
 RUN_STAMP := $(VENV)/.installed-$(FRAMEWORK)
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install run demo test lint typecheck unit docs-preview browser playground
+.PHONY: install run demo test lint typecheck unit docs-preview bench browser playground
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,16 @@ test: lint typecheck unit
 docs-preview: $(TEST_STAMP)
 	@command -v pdftoppm >/dev/null || apt-get install -y poppler-utils
 	PYTHONPATH=. $(BIN)/python tools/docs_preview.py data/docs-preview
+
+# Issue 11's figures (BENCHMARKS.md), each bot its own process on the fake Bot API on
+# 127.0.0.1: start-up and idle memory, closed and open loop beside bare aiogram/PTB echo bots,
+# the outbox drained against Telegram's limits (about 6 minutes), and with BENCH_POSTGRES_URL
+# (a database named bench_*, emptied) the sweep and month report over 100,000 open tasks.
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/bench_calendar.py
+	$(BIN)/python bench/load.py startup
+	$(BIN)/python bench/load.py closed
+	$(BIN)/python bench/load.py open
+	$(BIN)/python bench/drain.py
+	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then $(BIN)/python bench/sweep.py --url "$(BENCH_POSTGRES_URL)"; \
+	else echo "BENCH_POSTGRES_URL not set: sweep/report bench skipped"; fi
