@@ -15,6 +15,7 @@ from bot.cli_official import official_app
 from bot.cli_playground import playground, run_playground
 from bot.cli_report import report_app
 from bot.cli_sop import sop_app
+from bot.cli_user import user_app
 from bot.config import Settings
 
 # Locals in tracebacks could carry the bot token: never show them.
@@ -28,6 +29,7 @@ app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 app.add_typer(official_app, name="official")
+app.add_typer(user_app, name="user")
 app.add_typer(export_app, name="export")
 app.add_typer(archive_app, name="archive")
 app.command()(playground)

@@ -8,7 +8,16 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import conversation, journalist, officials, parsing, registration, reports, staff
+from handlers import (
+    conversation,
+    journalist,
+    mydata,
+    officials,
+    parsing,
+    registration,
+    reports,
+    staff,
+)
 from handlers.callbacks import Op, unpack
 from handlers.content import is_unknown_content, unknown_content_reply
 from handlers.context import Ctx, Deps, Job, find_user
@@ -310,6 +319,7 @@ COMMANDS: dict[str, Command] = {
     "tugas": cmd_tasks,
     "laporan": reports.laporan,
     "petugas": staff.cmd_staff,
+    "datasaya": mydata.cmd_mydata,
 }
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, MediaOutlet, User
+from handlers.context import Ctx
+from handlers.render import render
+from handlers.replies import SendDocument, SendMessage
+from storage import crypto
+from storage.models import Case, MediaOutlet, User, UserRole
+from workflow import personal_data
 
 
 async def dossier(session: AsyncSession, case: Case) -> dict[str, Any]:
@@ -19,3 +25,60 @@ async def dossier(session: AsyncSession, case: Case) -> dict[str, Any]:
         "phone": (applicant.phone if applicant else None) or "-",
         "outlet": outlet.name if outlet else "-",
     }
+
+
+async def cmd_mydata(ctx: Ctx, arg: str) -> None:
+    """/datasaya: what is stored about me, and a file with all of it; `/datasaya hapus` asks
+    the office to erase it (the head of office and the desk are told how)."""
+    user = ctx.user
+    if user is None or not (user.is_journalist or user.nik or user.phone):
+        ctx.say("not_registered")
+        return
+    if arg.strip().lower() == "hapus":
+        await _ask_erasure(ctx, user)
+        return
+    data = await personal_data.collect(ctx.session, user)
+    archive = ctx.deps.archive
+    path = personal_data.write_private(
+        personal_data.export_path(archive, user),
+        await personal_data.export_zip(ctx.session, archive, user),
+    )
+    ctx.say(
+        "mydata",
+        user=user,
+        nik=crypto.mask(user.nik),
+        outlets=[o["nama"] for o in data["media"]],
+        cases=len(data["permohonan"]),
+        files=len(data["berkas"]),
+    )
+    ctx.send(
+        SendDocument(
+            ctx.chat_id,
+            "data-saya.zip",
+            str(path),
+            "application/zip",
+            caption=render("mydata_caption"),
+        )
+    )
+
+
+async def _ask_erasure(ctx: Ctx, user: User) -> None:
+    spec = ctx.deps.spec
+    managers = await ctx.session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(spec.manager_roles)).distinct()
+    )
+    open_cases = await personal_data.open_cases(ctx.session, user)
+    for manager in managers:
+        if manager.id != user.id:
+            ctx.send(
+                SendMessage(
+                    manager.telegram_id,
+                    render(
+                        "erasure_requested",
+                        user_id=user.id,
+                        name=user.name,
+                        open_cases=len(open_cases),
+                    ),
+                )
+            )
+    ctx.say("erasure_asked", open_cases=len(open_cases))

@@ -81,3 +81,48 @@ def test_list_revoke_and_cancel_an_invite(tmp_path: Path, monkeypatch: pytest.Mo
     roles, told, cancelled = asyncio.run(_state(url))
     assert roles == set() and told == [11, 12] and cancelled  # Budi and the other admin told
     assert code not in runner.invoke(official_app, ["invites"]).output
+
+
+def test_user_export_and_erase(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from bot.cli_user import user_app
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'mm.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("FILES_DIR", str(tmp_path / "files"))
+    upgrade(url)
+
+    async def seed() -> int:
+        engine = create_engine(url)
+        try:
+            async with transaction(session_factory(engine)) as s:
+                user = User(
+                    telegram_id=31,
+                    name="Rina Wartawati",
+                    phone="+6281234567890",
+                    is_journalist=True,
+                    created_at=datetime.now(UTC),
+                    roles=[],
+                )
+                user.nik = "6171054501900001"
+                s.add(user)
+                await s.flush()
+                return user.id
+        finally:
+            await engine.dispose()
+
+    user_id = asyncio.run(seed())
+    out = tmp_path / "out.zip"
+    exported = runner.invoke(user_app, ["export", str(user_id), "--output", str(out)])
+    assert exported.exit_code == 0, exported.output
+    import json
+    import zipfile
+
+    assert (
+        json.loads(zipfile.ZipFile(out).read("data.json"))["pengguna"]["nik"] == "6171054501900001"
+    )
+    erased = runner.invoke(user_app, ["erase", str(user_id)])
+    assert erased.exit_code == 0 and "dihapus" in erased.output, erased.output
+    assert (
+        "Rina" not in runner.invoke(user_app, ["export", str(user_id), "--output", str(out)]).output
+    )
+    assert "Rina" not in zipfile.ZipFile(out).read("data.json").decode()
