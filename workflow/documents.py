@@ -20,8 +20,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 # Loaded with the module (pango and fonts take seconds): at start, not while a receipt waits.
-from weasyprint import HTML
-
 from workflow import records, timefmt
 
 PACKAGE = "templates"
@@ -92,6 +90,10 @@ def html(template: str, **context: Any) -> str:
 
 
 def pdf(markup: str) -> bytes:
+    # Imported when drawing: WeasyPrint loads pango and its fonts (about 40 MB, seconds of
+    # start-up) that a bot answering /bantuan never needs.
+    from weasyprint import HTML
+
     return bytes(HTML(string=markup).write_pdf())
 
 
