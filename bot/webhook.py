@@ -61,6 +61,11 @@ def webhook_from_settings(settings: Settings, health: Health | None = None) -> W
         raise ValueError("WEBHOOK_URL belum diatur")
     host, port = parse_listen(settings.webhook_listen)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    if not secret:
+        log.warning(
+            "WEBHOOK_SECRET is not set: a new secret is made for this start; a second process "
+            "behind the same URL would answer Telegram with 401 (see docs/deploy.md)"
+        )
     return WebhookConfig(
         settings.webhook_url, host, port, secret or new_secret(), health or always_ok
     )
