@@ -26,7 +26,7 @@ from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
 from storage.db import transaction
 from storage.models import Agreement, Case, Document, Task, User
-from workflow import documents, engine, records, signing
+from workflow import access, documents, engine, records, signing
 from workflow.engine import Transition
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
@@ -262,21 +262,14 @@ def buttons(spec: SopSpec, task: Task) -> tuple[Button, ...]:
 
 
 async def may_see(session: AsyncSession, user: User | None, case: Case) -> bool:
-    """A journalist sees her own cases' files; an official those of cases his role works on."""
+    """A journalist sees her own cases' files; an official those of cases his role works on now
+    (or every case, for the SOP's records_roles): the one policy of workflow.access."""
     if user is None:
         return False
-    if case.applicant_id == user.id:
+    if access.own_case(case, user):
         return True
-    roles = user.role_keys
-    if not roles:
-        return False
     spec = await spec_of(session, case.sop_version_id)
-    if roles & set(getattr(spec, "records_roles", ())):  # the desk and heads see every case
-        return True
-    found = await session.scalar(
-        select(Task.id).where(Task.case_id == case.id, Task.role.in_(roles)).limit(1)
-    )
-    return found is not None
+    return await access.viewing_role(session, spec, case, user) is not None
 
 
 async def _task_case(ctx: Ctx, task_id: int) -> tuple[Task, Case]:
