@@ -19,7 +19,8 @@ TOKEN = "987654321:SECRET-main-job-token"
 async def _run_bot(
     tmp_path: Path, token: str, api_base: str, **extra: str
 ) -> asyncio.subprocess.Process:
-    """`mitramedia run` in its own process, on a fresh SQLite file, logging at DEBUG."""
+    """`mitramedia run` in its own process, on a fresh SQLite file, logging at DEBUG into
+    `bot.log` beside it (a file, not a pipe: a pipe nobody reads fills up and stalls the bot)."""
     env = {
         **os.environ,
         "BOT_TOKEN": token,
@@ -29,16 +30,21 @@ async def _run_bot(
         "LOG_LEVEL": "DEBUG",
         **extra,
     }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    with (tmp_path / "bot.log").open("ab") as log:  # the child keeps its own descriptor
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+
+
+def bot_log(tmp_path: Path) -> str:
+    return (tmp_path / "bot.log").read_text(errors="replace")
 
 
 @pytest.mark.parametrize("framework", ["aiogram", "ptb"])
@@ -51,19 +57,17 @@ async def test_mitramedia_run_serves_users_and_stops_on_sigterm(
         tmp_path, TOKEN, fake.base_url, BOT_FRAMEWORK=framework, SWEEP_SECONDS="1"
     )
     try:
-        for _ in range(200):  # wait until it polls
-            if any(r.method == "getUpdates" for r in fake.requests):
-                break
-            await asyncio.sleep(0.05)
+        await fake.wait_for_poll()  # however long the process takes to start
         rina = fake.user(4242, "Rina")
-        await rina.send("/start")
+        fake.inject_text(rina.id, "/start")
+        await fake.wait_for_bot_messages(rina.chat_id)  # its own process: no idle probe
         assert "Selamat datang di Mitra Media" in rina.last.text
         assert fake.commands(None)  # the default menu was set at start
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 30)
+        await asyncio.wait_for(process.wait(), 30)
         await fake.stop()
-    logs = (out + err).decode()
+    logs = bot_log(tmp_path)
     assert process.returncode == 0, logs[-2000:]
     assert TOKEN not in logs and "SECRET-main-job-token" not in logs
     assert (tmp_path / "bot.db").exists()
@@ -74,9 +78,9 @@ async def test_a_wrong_token_gets_one_clear_line_and_no_secret(tmp_path: Path) -
     await fake.start()
     wrong = "111111:WRONG-token-never-printed"
     process = await _run_bot(tmp_path, wrong, fake.base_url)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    await asyncio.wait_for(process.wait(), 60)
     await fake.stop()
-    logs = (out + err).decode()
+    logs = bot_log(tmp_path)
     assert process.returncode == 1
     assert "Periksa BOT_TOKEN" in logs
     assert "WRONG-token-never-printed" not in logs and "Traceback" not in logs

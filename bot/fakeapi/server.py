@@ -463,6 +463,8 @@ class FakeTelegram:
         self._time_offset = 0.0
         self._global_window: deque[float] = deque()
         self._poller: asyncio.Future[str] | None = None
+        self._poll_parked = asyncio.Event()
+        self._bot_spoke = asyncio.Event()
         self._wakeup: asyncio.Future[None] | None = None
         self._webhook: _Webhook | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -715,6 +717,7 @@ class FakeTelegram:
             self._poller.set_result("conflict")
         me: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._poller = me
+        self._poll_parked.set()
         try:
             return await self._poll(me, limit, self.now() + timeout)
         finally:
@@ -1160,6 +1163,8 @@ class FakeTelegram:
         )
         chat.next_message_id += 1
         chat.messages.append(message)
+        if from_bot:
+            self._bot_spoke.set()
         return message
 
     def _bump(self) -> int:
@@ -1622,6 +1627,27 @@ class FakeTelegram:
         if chat.bucket is not None:
             refill = self.user_think_time * self.flood_rate
             chat.bucket.tokens = min(float(self.flood_burst), chat.bucket.tokens + refill)
+
+    async def wait_for_poll(self, timeout: float = 120.0) -> None:  # noqa: ASYNC109
+        """Wait until a getUpdates long poll is parked on the server (the bot is up and
+        listening), instead of guessing how long a bot takes to start."""
+        async with asyncio.timeout(timeout):
+            while self._poller is None or self._poller.done():
+                self._poll_parked.clear()
+                await self._poll_parked.wait()
+
+    async def wait_for_bot_messages(
+        self,
+        chat_id: int,
+        count: int = 1,
+        timeout: float = 120.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until the bot has sent `count` messages in all to `chat_id`: for a bot in
+        another process, whose idleness the harness cannot probe."""
+        async with asyncio.timeout(timeout):
+            while sum(m.from_bot for m in self.chat(chat_id).messages) < count:
+                self._bot_spoke.clear()
+                await self._bot_spoke.wait()
 
     def drop_pending_updates(self) -> None:
         """Forget updates the bot has not fetched (like deleteWebhook(drop_pending_updates))."""

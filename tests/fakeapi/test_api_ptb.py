@@ -92,7 +92,7 @@ async def test_edit_and_callback_answer(fake: FakeTelegram, ptb: telegram.Bot) -
 async def test_long_poll_and_conflict(fake: FakeTelegram, ptb: telegram.Bot) -> None:
     fake.user(ALICE, "Alice")
     poll = asyncio.create_task(ptb.get_updates(timeout=5, read_timeout=10))
-    await asyncio.sleep(0.1)
+    await fake.wait_for_poll()
     fake.inject_text(ALICE, "/start hello")
     updates = await asyncio.wait_for(poll, 2)
     assert updates[0].message is not None and updates[0].message.text == "/start hello"
@@ -102,7 +102,7 @@ async def test_long_poll_and_conflict(fake: FakeTelegram, ptb: telegram.Bot) -> 
     # A second bot instance polling the same token (PTB's own pool serializes getUpdates).
     offset = updates[0].update_id + 1
     first = asyncio.create_task(ptb.get_updates(offset, timeout=5, read_timeout=10))
-    await asyncio.sleep(0.1)
+    await fake.wait_for_poll()
     twin = ptb_bot(fake)
     async with twin:
         assert await twin.get_updates(offset, timeout=0) == ()

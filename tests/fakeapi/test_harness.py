@@ -123,11 +123,7 @@ def make_bot(fake: FakeTelegram) -> Bot:
 
 
 async def wait_for_poller(fake: FakeTelegram) -> None:
-    for _ in range(200):
-        if fake.calls("getUpdates"):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the bot never polled")
+    await fake.wait_for_poll(timeout=30)
 
 
 @asynccontextmanager
