@@ -9,6 +9,7 @@ JOURNALIST = (
     ("ajukan", "Ajukan permohonan kerja sama"),
     ("status", "Status permohonan Anda"),
     ("berita", "Kirim berita yang sudah tayang"),
+    ("datasaya", "Data pribadi Anda: lihat, unduh, minta hapus"),
     ("batal", "Batalkan isian yang berjalan"),
     ("bantuan", "Bantuan"),
 )
@@ -21,6 +22,9 @@ OFFICIAL = (
 
 HEAD_ROLES = ("kadis", "sekretaris", "kabid", "kasi")  # who may ask for /laporan
 REPORT = ("laporan", "Laporan kepatuhan waktu SOP")
+# A menu hint only: who may manage officials is the SOP's manager_roles, checked on every use.
+MANAGER_ROLES = ("kadis", "admin")
+STAFF = ("petugas", "Kelola petugas dan undangan")
 
 
 def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands:
@@ -29,6 +33,8 @@ def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands
         commands += OFFICIAL
     if roles & set(HEAD_ROLES):
         commands.insert(1, REPORT)
+    if roles & set(MANAGER_ROLES):
+        commands.insert(1, STAFF)
     if journalist:
         commands = [c for c in JOURNALIST if c not in commands] + commands
     seen: dict[str, str] = {}

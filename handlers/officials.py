@@ -444,7 +444,7 @@ async def list_tasks(ctx: Ctx) -> None:
     )
     for task in tasks:
         case = await ctx.session.get(Case, task.case_id)
-        if case is None:
+        if case is None or case.applicant_id == user.id:  # never one's own request
             continue
         spec = await spec_of(ctx.session, case.sop_version_id)
         late = calendar_of(spec).elapsed(task.due_at, ctx.now, task.clock)  # type: ignore[arg-type]

@@ -72,6 +72,8 @@ async def test_an_applicant_holding_an_official_role_cannot_act_on_her_own_reque
         button_data(message_with(budi, DOCS), DOCS), rina.last.message_id
     )
     assert answer is not None and "Anda adalah pemohon" in (answer.text or "")
+    await rina.send("/tugas")
+    assert "Tidak ada tugas terbuka" in rina.last.text  # the admin's task on it is not hers
     case = await bot.case()
     assert case.agenda_number is None and case.current_step == 2
     bot.assert_clean()

@@ -170,7 +170,8 @@ async def test_journalist_cannot_fetch_anyone_elses_files_or_cases(bot: BotUnder
     assert eko.documents == []
     await eko.send("/status")
     assert "#1" not in eko.last.text and "Belum ada permohonan" in eko.last.text
-    answer = await who["kadis"].press_data(docs, who["kadis"].last.message_id)
+    # The kabid holds no task on it and is not one of the SOP's records_roles (the kadis is).
+    answer = await who["kabid"].press_data(docs, who["kabid"].last.message_id)
     assert answer is not None and "tidak berwenang" in (answer.text or "")
     bot.assert_clean()
 
