@@ -51,7 +51,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         workdir = Path(tmp)
         url = f"sqlite+aiosqlite:///{workdir}/bench.db"
         await queue(url, args.notifications, args.chats)
-        async with ObservedFake(flood_control=True) as fake:
+        fake = ObservedFake(flood_control=True)
+        async with fake:
             for n in range(args.chats):
                 fake.user(1_000_000 + n, f"Pembaca {n}")
                 fake.account(1_000_000 + n).started = True

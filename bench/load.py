@@ -256,10 +256,8 @@ def load_average() -> str:
 async def run(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     for name in args.bots:
-        async with (
-            ObservedFake(flood_control=False) as fake,
-            running(name, fake, args.postgres) as bot,
-        ):
+        fake = ObservedFake(flood_control=False)
+        async with fake, running(name, fake, args.postgres) as bot:
             figures: dict[str, Any] = {"load_before": load_average()}
             figures["first_reply_s"] = round(await first_reply(fake, bot), 2)
             if args.mode == "startup":

@@ -140,11 +140,11 @@ async def seed(url: str, tasks: int, overdue_share: float) -> dict[str, float]:
         for table, rows in ((Case, case_rows), (Task, task_rows), (Notice, notice_rows)):
             for start_at in range(0, len(rows), CHUNK):
                 await session.execute(insert(table), rows[start_at : start_at + CHUNK])
-        for table in ("case", "task", "notice"):
+        for name in ("case", "task", "notice"):
             await session.execute(
                 text(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                    f'(SELECT max(id) FROM "{table}"))'
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                    f'(SELECT max(id) FROM "{name}"))'
                 )
             )
     async with engine.begin() as connection:
