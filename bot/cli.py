@@ -40,7 +40,9 @@ def _settings() -> Settings:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise
+    # A line per migration step, or per layout step of every PDF, is noise to an operator.
+    for noisy in ("alembic", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 
 

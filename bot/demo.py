@@ -34,7 +34,7 @@ from storage.models import Case, Task, User, UserRole
 from workflow import engine
 from workflow.spec import ActionKind, SopSpec
 
-DEMO_TOKEN = "4242424242:DEMO-fake-token"
+DEMO_TOKEN = "{bot_id}:DEMO-fake-token"
 DEMO_DIR = Path("data/demo")  # relative to the working directory, like the bot's ./data
 PDF = b"%PDF-1.4\n% Mitra Media demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DEMO_IDS = (700_000_000, 800_000_000)  # Telegram ids the demo's scripted people use
@@ -142,11 +142,14 @@ def demo_settings(
 
 
 async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
-    fake = FakeTelegram(token=DEMO_TOKEN, bot_username="mitramedia_demo_bot")
+    # Each run is its own fake Telegram, whose update ids start again: as a bot of its own (a
+    # new bot id) its updates are not taken for ones an earlier run already handled.
+    token = DEMO_TOKEN.format(bot_id=random.SystemRandom().randrange(10**9, 10**10))
+    fake = FakeTelegram(token=token, bot_username="mitramedia_demo_bot")
     await fake.start()
     demo_settings = settings.model_copy(
         update={
-            "bot_token": SecretStr(DEMO_TOKEN),
+            "bot_token": SecretStr(token),
             "telegram_api_base": fake.base_url,
             "bot_framework": framework,
             # Scripted people act milliseconds apart; the fake server still enforces Telegram's

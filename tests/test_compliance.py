@@ -410,13 +410,17 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(sessions, tmp_path
             user = await s.get(User, who[key].id)
             ctx = Ctx(s, NOW, Sender(who[key].telegram_id, key), 77, deps, files=None, user=user)
             await laporan(ctx)
+        # The chart and workbook are drawn after the commit, outside the transaction.
+        drawn = [reply for job in ctx.later for reply in await job()]
         if not allowed:
+            assert drawn == []
             assert len(ctx.out) == 1 and isinstance(ctx.out[0], SendMessage)
             assert (
                 "hanya untuk pimpinan" in ctx.out[0].text and "Kasi Media Publik" in ctx.out[0].text
             )
             continue
-        photo, book = ctx.out
+        assert ctx.out == []  # nothing in the transaction itself
+        photo, book = drawn
         assert isinstance(photo, SendDocument) and isinstance(book, SendDocument)
         assert photo.as_photo and not book.as_photo
         assert (
