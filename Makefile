@@ -45,7 +45,7 @@ typecheck: $(TEST_STAMP)
 # Includes tests/test_wheel.py: builds the wheel, installs it apart from the checkout and runs
 # `mitramedia demo` from it.
 unit: $(TEST_STAMP) browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The playground's browser test drives Debian's chromium (never a browser Playwright downloads);
 # where it cannot be installed (not root, no apt-get) the test skips and says why.

@@ -17,7 +17,19 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+def _worker_url(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (<name>_gw0, ...): the suite
+    truncates and migrates it, so two workers must never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+BASE_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+POSTGRES_URL = _worker_url(BASE_POSTGRES_URL)
 BACKENDS = ["sqlite", "postgres"]
 
 # Tests never read a developer's .env: every Settings() in the suite (and in code it calls) is
@@ -47,6 +59,32 @@ def pytest_configure(config: pytest.Config) -> None:
             check_test_database(POSTGRES_URL)
         except NotATestDatabase as refused:
             raise pytest.UsageError(str(refused)) from None
+        if POSTGRES_URL != BASE_POSTGRES_URL:
+            _create_database(BASE_POSTGRES_URL, make_url(POSTGRES_URL).database or "")
+
+
+def _create_database(base_url: str, name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def create() -> None:
+        url = make_url(base_url)
+        conn = await asyncpg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+        )
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
 
 
 @pytest.fixture(scope="session")
