@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Telegram's overall limit for one bot (messages a second); bench/ raises it to measure the
     # bot's own cost on a fake without limits.
     send_per_second: int = 30
+    # One Bot API call of the outbox sender; a send that takes longer counts as failed and is
+    # retried later (a hung connection must not hold a chat's queue).
+    send_timeout_seconds: float = 20.0
     log_level: str = "INFO"
     # Webhook mode (`mitramedia run --webhook URL`): Telegram POSTs updates to WEBHOOK_URL,
     # which a reverse proxy forwards to WEBHOOK_LISTEN; the secret is new on every start

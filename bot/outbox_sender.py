@@ -474,6 +474,7 @@ def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSend
         product.clock,
         product.app.deps.spec,
         worker=worker_name(),
+        policy=Policy(send_timeout=settings.send_timeout_seconds),
         limits=Limits(
             per_second=settings.send_per_second,
             chat_burst=settings.pace_burst,

@@ -204,6 +204,7 @@ async def bot(
         # Users here act milliseconds apart; the fake still enforces Telegram's flood control
         # (a 429 fails assert_clean), so a burst to one chat is caught without real-time waits.
         pace_interval=0.1,
+        send_timeout_seconds=2.0,  # a hung send gives up quickly (the fault tests hang some)
     )
     clock = ManualClock(MONDAY_9)
     under_test = BotUnderTest(fake, settings, clock, None, None, None, webhook=bot_webhook)  # type: ignore[arg-type]
