@@ -318,17 +318,14 @@ class OutboxSender:
     async def _sent(self, row: Outbox, message_id: int | None) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id)
-                .values(
-                    state="sent",
-                    sent_at=now,
-                    message_id=message_id,
-                    lease_until=None,
-                    attempts=row.attempts + 1,
-                    error=None,
-                )
+            await _mark(
+                session,
+                row,
+                state="sent",
+                sent_at=now,
+                message_id=message_id,
+                attempts=row.attempts + 1,
+                error=None,
             )
             if message_id is not None and row.kind == "message" and row.payload.get("prompt"):
                 await session.execute(
@@ -340,15 +337,12 @@ class OutboxSender:
     async def _retry(self, row: Outbox, wait: timedelta, *, count: bool, error: str) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id)
-                .values(
-                    next_attempt_at=now + wait,
-                    lease_until=None,
-                    attempts=row.attempts + (1 if count else 0),
-                    error=error,
-                )
+            await _mark(
+                session,
+                row,
+                next_attempt_at=now + wait,
+                attempts=row.attempts + (1 if count else 0),
+                error=error,
             )
 
     async def _failed(self, row: Outbox, error: str) -> None:
@@ -372,13 +366,7 @@ class OutboxSender:
     async def _dead(self, row: Outbox, error: str, *, notify: bool) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id)
-                .values(
-                    state="dead", lease_until=None, attempts=row.attempts + 1, error=error[:500]
-                )
-            )
+            await _mark(session, row, state="dead", attempts=row.attempts + 1, error=error[:500])
             if notify:
                 row.attempts += 1
                 await report_dead(session, self.spec, row, now)
@@ -388,9 +376,7 @@ class OutboxSender:
     async def _unreachable(self, row: Outbox, description: str) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(Outbox).where(Outbox.id == row.id).values(lease_until=None, error="403")
-            )
+            await _mark(session, row, error="403")
             new = await ledger.mark_unreachable(session, row.chat_id, description, now)
             if new is not None:
                 log.info("chat %s unreachable (%s): its messages wait", row.chat_id, description)
@@ -434,6 +420,13 @@ class OutboxSender:
                 )
             ).one()
         return int(count or 0), oldest
+
+
+async def _mark(session: AsyncSession, row: Outbox, **values: object) -> None:
+    """Records what came of a send; the row's lease ends with it."""
+    await session.execute(
+        update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values)
+    )
 
 
 def _heads(

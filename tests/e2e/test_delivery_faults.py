@@ -33,7 +33,9 @@ def _prompts(person: FakeUser) -> list[str]:
     return [m.text for m in person.bot_messages if "Langkah 2/10" in (m.text or "")]
 
 
-async def test_server_errors_drops_timeouts_and_429_storms_end_in_one_prompt(bot: BotUnderTest) -> None:
+async def test_server_errors_drops_timeouts_and_429_storms_end_in_one_prompt(
+    bot: BotUnderTest,
+) -> None:
     who = await bot.officials(SANGGAU)
     admin = who["admin"]
     rina = await bot.seeded_journalist(3701)
