@@ -1,0 +1,739 @@
+"""A strict in-process stand-in for the WhatsApp Cloud API (Meta's Graph API), plus its users.
+
+The bot's client talks to it over HTTP as it would to graph.facebook.com; whatever the real API
+refuses is refused here, with its HTTP status and its error JSON
+(``{"error": {"message", "type", "code", "error_subcode", "error_data", "fbtrace_id"}}``):
+
+- a bad or missing token (401, code 190); an unknown phone number id (400, code 100/33);
+- a free-form message to someone outside their 24-hour window (code 131047), the window
+  opening each time the person writes;
+- interactive messages over WhatsApp's limits: a 4th reply button, a title over 20, a list over
+  10 rows, a row title over 24, bodies, headers, footers, ids, descriptions (code 131009 or
+  100, as the real API answers);
+- media over the size limits or of a type WhatsApp does not take (131053, 100);
+- unknown templates (132001) and wrong parameter counts (132000).
+
+Where the real API reports an error later, in a ``statuses`` webhook (131047, 131026), the fake
+answers the request itself: the refusal is then seen by the test that caused it. Its users
+(:class:`bot.whatsapp.fake_user.WaUser`) write, press reply buttons, pick list rows and send
+files; each action goes to the bot's webhook as Meta sends it, signed with the app secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from . import limits
+from .fake_user import WaUser
+from .message_templates import PARAM, approved
+from .webhook import SIGNATURE_HEADER, signature
+
+log = logging.getLogger(__name__)
+
+VERSION_RE = re.compile(r"^v\d+\.\d+$")
+# WhatsApp refuses template parameters with new lines, tabs or more than four spaces in a row.
+BAD_PARAMETER = re.compile(r"[\n\t]| {5,}")
+
+
+class GraphError(Exception):
+    """An error answer of the Graph API."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        status: int = 400,
+        subcode: int | None = None,
+        details: str | None = None,
+        kind: str = "OAuthException",
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+        self.subcode, self.details, self.kind = subcode, details, kind
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "message": self.message,
+            "type": self.kind,
+            "code": self.code,
+            "fbtrace_id": secrets.token_urlsafe(16),
+        }
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.details is not None:
+            error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
+        return {"error": error}
+
+
+def invalid(details: str) -> GraphError:
+    """131009: what the Cloud API answers for a value outside its limits."""
+    return GraphError(131009, "(#131009) Parameter value is not valid", details=details)
+
+
+def param(details: str) -> GraphError:
+    """100: a parameter missing or of the wrong shape."""
+    return GraphError(100, "(#100) Invalid parameter", details=details)
+
+
+def too_long(where: str, limit: int) -> GraphError:
+    return param(f"Param {where} must be at most {limit} characters long.")
+
+
+def bad_length(where: str, limit: int) -> GraphError:
+    """Interactive titles, ids and descriptions: 131009, as the real API answers them."""
+    return invalid(f"{where} length invalid. Min length: 1, Max length: {limit}.")
+
+
+@dataclass
+class StoredMedia:
+    id: str
+    data: bytes
+    mime_type: str
+    file_name: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Received:
+    """One message the bot sent a user, as their phone shows it."""
+
+    id: str  # wamid
+    kind: str  # text, interactive, document, image, template
+    payload: dict[str, Any]
+    text: str  # the body (a text, an interactive body, a caption, a template filled in)
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (id or payload, title)
+    rows: list[tuple[str, str, str | None]] = field(default_factory=list)  # id, title, descr.
+    list_button: str | None = None
+    media: StoredMedia | None = None
+    template: str | None = None
+    context: str | None = None  # the message it replies to
+
+    @property
+    def titles(self) -> list[str]:
+        return [title for _, title in self.buttons] + [title for _, title, _ in self.rows]
+
+
+@dataclass
+class Account:
+    wa_id: str
+    name: str
+    last_inbound: float | None = None  # fake time the person last wrote (opens the window)
+    received: list[Received] = field(default_factory=list)
+    blocked: bool = False
+
+
+@dataclass
+class Refusal:
+    """A request the fake refused, for tests that assert nothing was (``fake.refused == []``)."""
+
+    path: str
+    status: int
+    code: int
+    details: str | None
+
+
+class FakeWhatsApp:
+    """Graph API double; ``user()`` gives the harness users. Use as an async context manager."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "EAAG-test-token",
+        app_secret: str = "test-app-secret",
+        phone_id: str = "106540352242922",
+        display_number: str = "6281100000000",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.token, self.app_secret, self.phone_id = token, app_secret, phone_id
+        self.display_number = display_number
+        self.host, self.port = host, port
+        self.media_limits = dict(limits.MEDIA_LIMITS)  # a test may lower one (100 MB is slow)
+        self.templates = dict(approved())  # the templates Meta approved for this number
+        self.webhook_url: str | None = None
+        self.refused: list[Refusal] = []
+        self.accounts: dict[str, Account] = {}
+        self.media: dict[str, StoredMedia] = {}
+        self._faults: list[GraphError] = []
+        self._time_offset = 0.0
+        self._ids = itertools.count(1)
+        self._inflight = 0
+        self._last_activity = 0.0
+        self._runner: web.AppRunner | None = None
+        self._client: ClientSession | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=limits.UPLOAD_MAX + 1024 * 1024)
+        app.router.add_post("/{version}/{phone_id}/messages", self._messages)
+        app.router.add_post("/{version}/{phone_id}/media", self._upload)
+        app.router.add_get("/{version}/{media_id}", self._media_url)
+        app.router.add_get("/download/{media_id}", self._download)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeWhatsApp:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """What the client uses in place of https://graph.facebook.com."""
+        return f"http://{self.host}:{self.port}"
+
+    # -- clock (the 24-hour window) -----------------------------------------------------------
+
+    def now(self) -> float:
+        return time.monotonic() + self._time_offset
+
+    def advance_time(self, seconds: float) -> None:
+        """Pretend ``seconds`` passed (a test closes a window with ``advance_time(24*3600)``)."""
+        self._time_offset += seconds
+
+    def window_open(self, wa_id: str) -> bool:
+        account = self.accounts.get(wa_id)
+        if account is None or account.last_inbound is None:
+            return False
+        return self.now() - account.last_inbound < limits.SERVICE_WINDOW.total_seconds()
+
+    # -- harness ------------------------------------------------------------------------------
+
+    def user(self, wa_id: str, name: str) -> WaUser:
+        account = self.accounts.setdefault(wa_id, Account(wa_id, name))
+        return WaUser(self, account)
+
+    def fail_next(self, error: GraphError, times: int = 1) -> None:
+        """The next ``times`` message sends are answered with ``error`` (rate limits, outages)."""
+        self._faults.extend([error] * times)
+
+    def block(self, wa_id: str) -> None:
+        """The person blocked the business number (or left WhatsApp): sends fail with 131026."""
+        self.accounts[wa_id].blocked = True
+
+    def open_window(self, wa_id: str) -> None:
+        """As if the person had just written (tests of sending alone, without a webhook)."""
+        self.accounts[wa_id].last_inbound = self.now()
+
+    def new_message_id(self) -> str:
+        return f"wamid.FAKE{next(self._ids):08d}{secrets.token_hex(4)}"
+
+    # -- HTTP entry points --------------------------------------------------------------------
+
+    def _error(self, request: web.Request, err: GraphError) -> web.Response:
+        self.refused.append(Refusal(request.path, err.status, err.code, err.details))
+        return web.json_response(err.body(), status=err.status)
+
+    def _authorize(self, request: web.Request) -> None:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise GraphError(
+                190,
+                "An active access token must be used to query information about the current user.",
+                status=401,
+                subcode=2500,
+            )
+        if header[len("Bearer ") :] != self.token:
+            raise GraphError(
+                190, "Invalid OAuth access token - Cannot parse access token", status=401
+            )
+        version = request.match_info.get("version", limits.GRAPH_VERSION)
+        if not VERSION_RE.match(version):
+            raise GraphError(2500, "Unknown path components", status=400, kind="OAuthException")
+
+    def _check_phone(self, request: web.Request) -> None:
+        phone_id = request.match_info["phone_id"]
+        if phone_id != self.phone_id:
+            raise GraphError(
+                100,
+                f"Unsupported post request. Object with ID '{phone_id}' does not exist, cannot "
+                "be loaded due to missing permissions, or does not support this operation.",
+                subcode=33,
+                kind="GraphMethodException",
+            )
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        self._enter()
+        try:
+            self._authorize(request)
+            self._check_phone(request)
+            try:
+                body = await request.json()
+            except ValueError:
+                raise param("the request body is not JSON") from None
+            if self._faults:
+                raise self._faults.pop(0)
+            received, to = self.check(body)
+            account = self.accounts[to]
+            account.received.append(received)
+            answer: dict[str, Any] = {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body["to"], "wa_id": to}],
+                "messages": [{"id": received.id}],
+            }
+            if received.kind == "template":
+                answer["messages"][0]["message_status"] = "accepted"
+            return web.json_response(answer)
+        except GraphError as err:
+            return self._error(request, err)
+        finally:
+            self._leave()
+
+    # -- validating a message -------------------------------------------------------------------
+
+    def check(self, body: Any) -> tuple[Received, str]:
+        """Validate one message payload as ``POST .../messages`` does, without HTTP (property
+        tests run thousands); returns what the person would see, and their WhatsApp id.
+        Raises :class:`GraphError` for what the real API refuses."""
+        if not isinstance(body, dict):
+            raise param("the request body must be a JSON object")
+        if body.get("messaging_product") != "whatsapp":
+            raise GraphError(100, "(#100) The parameter messaging_product is required.")
+        to = str(body.get("to", "")).lstrip("+")
+        if not to.isdigit():
+            raise param("Param to must be a phone number (digits only).")
+        account = self.accounts.get(to)
+        if account is None or account.blocked:
+            raise GraphError(
+                131026,
+                "Message undeliverable",
+                details="The recipient is not a WhatsApp user or cannot receive this message.",
+            )
+        kind = body.get("type", "text")
+        check = {
+            "text": self._text,
+            "interactive": self._interactive,
+            "document": self._media_message,
+            "image": self._media_message,
+            "template": self._template,
+        }.get(kind)
+        if check is None:
+            raise param(f"Param type {kind!r} is not a supported message type here.")
+        content = body.get(kind)
+        if not isinstance(content, dict):
+            raise param(f"Param {kind} is required and must be an object.")
+        received = Received(self.new_message_id(), kind, body, "")
+        check(kind, content, received)
+        if kind != "template" and not self.window_open(to):
+            raise GraphError(
+                131047,
+                "Re-engagement message",
+                details="Message failed to send because more than 24 hours have passed since "
+                "the customer last replied to this number.",
+            )
+        context = body.get("context")
+        if context is not None:
+            if not isinstance(context, dict) or not isinstance(context.get("message_id"), str):
+                raise param("Param context['message_id'] is required.")
+            received.context = context["message_id"]
+        return received, to
+
+    def _text(self, _kind: str, content: dict[str, Any], out: Received) -> None:
+        out.text = _string(content, "body", "text['body']", limits.TEXT_BODY)
+
+    def _interactive(self, _kind: str, content: dict[str, Any], out: Received) -> None:
+        sub = content.get("type")
+        body = content.get("body")
+        if not isinstance(body, dict):
+            raise param("Param interactive['body'] is required.")
+        out.text = _string(body, "text", "interactive['body']['text']", limits.INTERACTIVE_BODY)
+        header = content.get("header")
+        if header is not None:
+            if not isinstance(header, dict) or header.get("type") != "text":
+                raise param("The fake takes text headers only.")
+            _string(header, "text", "interactive['header']['text']", limits.HEADER_TEXT)
+        footer = content.get("footer")
+        if footer is not None:
+            _string(footer, "text", "interactive['footer']['text']", limits.FOOTER_TEXT)
+        action = content.get("action")
+        if not isinstance(action, dict):
+            raise param("Param interactive['action'] is required.")
+        if sub == "button":
+            self._buttons(action, out)
+        elif sub == "list":
+            self._list(action, out)
+        else:
+            raise param(f"Param interactive['type'] {sub!r} is not supported here.")
+
+    @staticmethod
+    def _buttons(action: dict[str, Any], out: Received) -> None:
+        buttons = action.get("buttons")
+        if not isinstance(buttons, list) or not buttons:
+            raise param("Param interactive['action']['buttons'] is required.")
+        if len(buttons) > limits.REPLY_BUTTONS:
+            raise invalid(f"Buttons count is {len(buttons)}, it must be between 1 and 3.")
+        for index, button in enumerate(buttons):
+            where = f"interactive['action']['buttons'][{index}]['reply']"
+            if not isinstance(button, dict) or button.get("type") != "reply":
+                raise param(f"{where}: the button type must be 'reply'.")
+            reply = button.get("reply")
+            if not isinstance(reply, dict):
+                raise param(f"Param {where} is required.")
+            button_id = _string(reply, "id", f"{where}['id']", limits.BUTTON_ID, bad_length)
+            title = _string(reply, "title", f"{where}['title']", limits.BUTTON_TITLE, bad_length)
+            out.buttons.append((button_id, title))
+        if len({i for i, _ in out.buttons}) != len(out.buttons):
+            raise invalid("Button ids must be unique.")
+        if len({t for _, t in out.buttons}) != len(out.buttons):
+            raise invalid("Button titles must be unique.")
+
+    @staticmethod
+    def _list(action: dict[str, Any], out: Received) -> None:
+        out.list_button = _string(
+            action, "button", "interactive['action']['button']", limits.LIST_BUTTON_TEXT, bad_length
+        )
+        sections = action.get("sections")
+        if not isinstance(sections, list) or not sections:
+            raise param("Param interactive['action']['sections'] is required.")
+        if len(sections) > limits.LIST_SECTIONS:
+            raise invalid(f"Sections count is {len(sections)}, it must be at most 10.")
+        for s, section in enumerate(sections):
+            where = f"interactive['action']['sections'][{s}]"
+            if not isinstance(section, dict):
+                raise param(f"Param {where} must be an object.")
+            if len(sections) > 1 or "title" in section:
+                _string(section, "title", f"{where}['title']", limits.SECTION_TITLE, bad_length)
+            rows = section.get("rows")
+            if not isinstance(rows, list) or not rows:
+                raise param(f"Param {where}['rows'] is required.")
+            for r, row in enumerate(rows):
+                at = f"{where}['rows'][{r}]"
+                if not isinstance(row, dict):
+                    raise param(f"Param {at} must be an object.")
+                row_id = _string(row, "id", f"{at}['id']", limits.ROW_ID, bad_length)
+                title = _string(row, "title", f"{at}['title']", limits.ROW_TITLE, bad_length)
+                description = None
+                if "description" in row:
+                    description = _string(
+                        row,
+                        "description",
+                        f"{at}['description']",
+                        limits.ROW_DESCRIPTION,
+                        bad_length,
+                    )
+                out.rows.append((row_id, title, description))
+        if len(out.rows) > limits.LIST_ROWS:
+            raise invalid(f"Total row count is {len(out.rows)}, it must be at most 10.")
+        if len({i for i, _, _ in out.rows}) != len(out.rows):
+            raise invalid("Row ids must be unique.")
+
+    def _media_message(self, kind: str, content: dict[str, Any], out: Received) -> None:
+        if "link" in content:
+            raise param("The fake serves uploaded media only: send an id, not a link.")
+        media_id = content.get("id")
+        stored = self.media.get(media_id) if isinstance(media_id, str) else None
+        if stored is None:
+            raise param(f"Param {kind}['id'] is not a valid media id.")
+        allowed = limits.MEDIA_TYPES[kind] | (
+            limits.MEDIA_TYPES["image"] if kind == "document" else frozenset()
+        )
+        if stored.mime_type not in allowed:
+            raise GraphError(
+                131053,
+                "Media upload error",
+                details=f"{stored.mime_type} cannot be sent as {kind}.",
+            )
+        if len(stored.data) > self.media_limits[kind]:
+            raise GraphError(
+                131053,
+                "Media upload error",
+                details=f"{kind} is larger than {self.media_limits[kind]} bytes.",
+            )
+        if "caption" in content:
+            out.text = _string(content, "caption", f"{kind}['caption']", limits.CAPTION)
+        if kind == "document" and "filename" in content:
+            stored = StoredMedia(stored.id, stored.data, stored.mime_type, content["filename"])
+        out.media = stored
+
+    def _template(self, _kind: str, content: dict[str, Any], out: Received) -> None:
+        name = content.get("name")
+        language = content.get("language")
+        code = language.get("code") if isinstance(language, dict) else None
+        template = self.templates.get(name) if isinstance(name, str) else None
+        if template is None or template.language != code:
+            raise GraphError(
+                132001,
+                "(#132001) Template name does not exist in the translation",
+                details=f"template name ({name}) does not exist in {code}",
+            )
+        components = content.get("components", [])
+        if not isinstance(components, list):
+            raise param("Param template['components'] must be a list.")
+        values: list[str] = []
+        payload: str | None = None
+        for component in components:
+            if not isinstance(component, dict):
+                raise param("Param template['components'] must hold objects.")
+            if component.get("type") == "body":
+                for parameter in component.get("parameters", []):
+                    if not isinstance(parameter, dict) or parameter.get("type") != "text":
+                        raise param("The fake takes text body parameters only.")
+                    value = str(parameter.get("text", ""))
+                    if not value.strip() or BAD_PARAMETER.search(value):
+                        raise GraphError(
+                            132018,
+                            "(#132018) There was an issue with the parameters in your template.",
+                            details="Param text cannot have new-line/tab characters or more "
+                            "than 4 consecutive spaces",
+                        )
+                    values.append(value)
+            elif component.get("type") == "button":
+                if component.get("sub_type") != "quick_reply" or template.quick_reply is None:
+                    raise GraphError(132000, "(#132000) Number of parameters does not match")
+                if str(component.get("index")) != "0":
+                    raise invalid("The template has one button, at index 0.")
+                parameters = component.get("parameters") or [{}]
+                payload = parameters[0].get("payload") if isinstance(parameters[0], dict) else None
+                if not isinstance(payload, str) or not payload:
+                    raise param("Param quick_reply payload is required.")
+                if limits.units(payload) > limits.BUTTON_ID:
+                    raise too_long("button payload", limits.BUTTON_ID)
+        if len(values) != template.parameters:
+            raise GraphError(
+                132000,
+                "(#132000) Number of parameters does not match the expected number of params",
+                details=f"body: number of localizable_params ({len(values)}) does not match the "
+                f"expected number of params ({template.parameters})",
+            )
+        out.text = PARAM.sub(lambda m: values[int(m.group(1)) - 1], template.body)
+        out.template = template.name
+        if template.quick_reply is not None:
+            out.buttons.append((payload or template.quick_reply, template.quick_reply))
+
+    # -- media ----------------------------------------------------------------------------------
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self._enter()
+        try:
+            self._authorize(request)
+            self._check_phone(request)
+            try:
+                form = await request.post()
+            except web.HTTPRequestEntityTooLarge:
+                raise GraphError(131053, "Media upload error", details="too large") from None
+            if form.get("messaging_product") != "whatsapp":
+                raise GraphError(100, "(#100) The parameter messaging_product is required.")
+            upload = form.get("file")
+            if not isinstance(upload, web.FileField):
+                raise GraphError(100, "(#100) The parameter file is required.")
+            mime = str(form.get("type") or upload.content_type or "")
+            kind = limits.media_kind(mime)
+            if kind is None:
+                raise param(
+                    f"Param file must be a file with one of the following types: "
+                    f"{', '.join(sorted(set().union(*limits.MEDIA_TYPES.values())))}. "
+                    f"Received file of type '{mime}'."
+                )
+            data = upload.file.read()
+            # An image may go as a document (up to 100 MB): its 5 MB are checked when it is sent.
+            limit = self.media_limits["document" if kind == "image" else kind]
+            if len(data) > limit:
+                raise GraphError(
+                    131053, "Media upload error", details=f"{kind} is larger than {limit} bytes."
+                )
+            media = self.store_media(data, mime, upload.filename)
+            return web.json_response({"id": media.id})
+        except GraphError as err:
+            return self._error(request, err)
+        finally:
+            self._leave()
+
+    def store_media(self, data: bytes, mime_type: str, file_name: str | None = None) -> StoredMedia:
+        media = StoredMedia(str(10**15 + next(self._ids)), data, mime_type, file_name)
+        self.media[media.id] = media
+        return media
+
+    async def _media_url(self, request: web.Request) -> web.Response:
+        try:
+            self._authorize(request)
+            media = self.media.get(request.match_info["media_id"])
+            if media is None:
+                raise GraphError(
+                    100,
+                    "Unsupported get request. Object does not exist or cannot be loaded.",
+                    subcode=33,
+                    kind="GraphMethodException",
+                )
+            return web.json_response(
+                {
+                    "messaging_product": "whatsapp",
+                    "url": f"{self.base_url}/download/{media.id}",
+                    "mime_type": media.mime_type,
+                    "sha256": media.sha256,
+                    "file_size": len(media.data),
+                    "id": media.id,
+                }
+            )
+        except GraphError as err:
+            return self._error(request, err)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        # The real download URL also wants the access token, in the Authorization header.
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=401, text="Unauthorized")
+        media = self.media.get(request.match_info["media_id"])
+        if media is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=media.data, content_type=media.mime_type)
+
+    # -- webhooks to the bot ----------------------------------------------------------------------
+
+    def _client_session(self) -> ClientSession:
+        if self._client is None:
+            self._client = ClientSession(timeout=ClientTimeout(total=30))
+        return self._client
+
+    async def verify_webhook(self, url: str, verify_token: str) -> bool:
+        """Meta's handshake when the office saves the callback URL: True (and the URL is kept)
+        if the bot echoes the challenge."""
+        challenge = str(secrets.randbelow(10**9))
+        query = {
+            "hub.mode": "subscribe",
+            "hub.verify_token": verify_token,
+            "hub.challenge": challenge,
+        }
+        async with self._client_session().get(url, params=query) as resp:
+            ok = resp.status == 200 and (await resp.text()) == challenge
+        if ok:
+            self.webhook_url = url
+        return ok
+
+    def envelope(self, value: dict[str, Any]) -> dict[str, Any]:
+        """A webhook body around one ``value`` (messages or statuses), as Meta shapes it."""
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": self.display_number,
+                "phone_number_id": self.phone_id,
+            },
+            **value,
+        }
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}
+            ],
+        }
+
+    async def post_webhook(
+        self, body: dict[str, Any] | bytes, *, sign: bool = True, secret: str | None = None
+    ) -> int:
+        """POST a webhook body to the bot (signed with the app secret, or ``secret``, unless
+        ``sign`` is False); returns the bot's HTTP status."""
+        if self.webhook_url is None:
+            raise AssertionError("no webhook URL: call verify_webhook(url, verify_token) first")
+        if urlsplit(self.webhook_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError("the fake delivers webhooks to loopback addresses only")
+        raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if sign:
+            headers[SIGNATURE_HEADER] = signature(secret or self.app_secret, raw)
+        self._enter()
+        try:
+            async with self._client_session().post(
+                self.webhook_url, data=raw, headers=headers
+            ) as r:
+                return r.status
+        finally:
+            self._leave()
+
+    async def deliver(self, account: Account, message: dict[str, Any]) -> int:
+        """A message from ``account`` to the bot: opens their window, then the webhook."""
+        account.last_inbound = self.now()
+        message = {
+            "from": account.wa_id,
+            "id": self.new_message_id(),
+            "timestamp": str(int(time.time() + self._time_offset)),
+            **message,
+        }
+        contact = {"profile": {"name": account.name}, "wa_id": account.wa_id}
+        status = await self.post_webhook(
+            self.envelope({"contacts": [contact], "messages": [message]})
+        )
+        if status != 200:
+            raise AssertionError(f"the bot answered the webhook with {status}")
+        return status
+
+    async def post_status(
+        self, received: Received, to: str, status: str, errors: list[dict[str, Any]] | None = None
+    ) -> int:
+        """A ``statuses`` webhook about a message the bot sent (sent, delivered, read, failed)."""
+        entry: dict[str, Any] = {
+            "id": received.id,
+            "status": status,
+            "timestamp": str(int(time.time() + self._time_offset)),
+            "recipient_id": to,
+        }
+        if errors:
+            entry["errors"] = errors
+        return await self.post_webhook(self.envelope({"statuses": [entry]}))
+
+    # -- settling ------------------------------------------------------------------------------
+
+    def _enter(self) -> None:
+        self._inflight += 1
+        self._last_activity = time.monotonic()
+
+    def _leave(self) -> None:
+        self._inflight -= 1
+        self._last_activity = time.monotonic()
+
+    async def settle(self, timeout: float = 10.0, quiet: float = 0.05) -> None:  # noqa: ASYNC109
+        """Wait until no request is in flight and none came for ``quiet`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._inflight or time.monotonic() - self._last_activity < quiet:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the bot did not settle within {timeout:.1f}s")
+            await asyncio.sleep(0.005)
+
+
+def _string(
+    mapping: Any,
+    key: str,
+    where: str,
+    limit: int,
+    over: Callable[[str, int], GraphError] = too_long,
+) -> str:
+    """A required, non-blank string field within ``limit`` UTF-16 units."""
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        raise param(f"Param {where} is required and must be a non-empty string.")
+    if limits.units(value) > limit:
+        raise over(where, limit)
+    return value
