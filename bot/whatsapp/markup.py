@@ -101,7 +101,7 @@ def _render(node: _Node | str, active: frozenset[str]) -> str:
         href = node.attrs.get("href", "").strip()
         if not href or href == inner.strip() or href.startswith("tg://"):
             return inner
-        return f"{inner} ({href})" if inner.strip() else href
+        return f"{inner} ({href})" if inner.strip() else inner + href
     if tag == "blockquote":
         return "\n".join(f"> {line}" if line.strip() else line for line in inner.split("\n"))
     return inner  # u, ins, tg-spoiler, span, tg-emoji and the root: the text stays as it is
