@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from html import escape
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from bot.whatsapp import limits
 from bot.whatsapp.fake import FakeWhatsApp
 from bot.whatsapp.markup import cut, plain_text, shorten, to_whatsapp
+from bot.whatsapp.message_templates import approved
 from bot.whatsapp.render import Outgoing, render, with_media_id
 from bot.whatsapp.window import may_send_free_form, new_task
 from handlers.replies import (
@@ -266,3 +268,10 @@ def test_the_new_task_template_takes_any_agenda(agenda: str) -> None:
     received, _ = fake.check(new_task(ALICE, agenda, "c:open:7"))
     assert received.template == "tugas_baru"
     assert received.buttons == [("c:open:7", "Buka tugas")]
+
+
+def test_the_office_submits_exactly_the_templates_the_bot_sends() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "whatsapp.md").read_text("utf-8")
+    for template in approved().values():
+        assert f"| `{template.name}` | {template.body} |" in doc
+        assert f"| {template.quick_reply} |" in doc
