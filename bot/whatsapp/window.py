@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from workflow.clock import Clock
+
 from . import limits
 from .markup import shorten
 from .message_templates import approved
@@ -26,12 +28,13 @@ def window_closes(last_inbound: datetime) -> datetime:
 
 
 def may_send_free_form(
-    last_inbound: datetime | None, now: datetime, margin: timedelta = MARGIN
+    last_inbound: datetime | None, clock: Clock, margin: timedelta = MARGIN
 ) -> bool:
     """True while a free-form message to the person will be accepted.
 
     ``last_inbound``: when they last wrote to us (None: never, so no window is open).
     """
+    now = clock.now()
     if last_inbound is None:
         return False
     return last_inbound <= now < window_closes(last_inbound) - margin

@@ -9,6 +9,7 @@ import pytest
 
 from bot.delivery import ApiError, Blocked, Rejected, RetryAfter
 from bot.whatsapp.client import OutsideWindow, WhatsAppClient, classify
+from bot.whatsapp.config import WhatsAppSettings
 from bot.whatsapp.fake import FakeWhatsApp, GraphError, StoredMedia
 from bot.whatsapp.render import render
 from bot.whatsapp.window import new_task
@@ -124,3 +125,18 @@ async def test_a_bad_token_and_a_dead_server_are_retried_later_not_given_up(
 def test_each_graph_code_has_its_outcome(status: int, code: int, outcome: type) -> None:
     result = classify(status, {"code": code, "message": "m"})
     assert type(result) is outcome
+
+
+def test_the_settings_come_from_the_documented_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "WHATSAPP_PHONE_ID": "106540352242922",
+        "WHATSAPP_TOKEN": "EAAG-token",
+        "WHATSAPP_APP_SECRET": "secret",
+        "WHATSAPP_VERIFY_TOKEN": "verify",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = WhatsAppSettings()  # type: ignore[call-arg]
+    assert settings.phone_id == "106540352242922"
+    assert settings.token.get_secret_value() == "EAAG-token"
+    assert "EAAG-token" not in repr(settings)  # a settings dump in a log shows no secret
+    assert settings.webhook_path == "/whatsapp"

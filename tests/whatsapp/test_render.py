@@ -28,6 +28,7 @@ from handlers.replies import (
     SendMessage,
     SetCommands,
 )
+from workflow.clock import ManualClock
 
 from .conftest import ALICE
 
@@ -253,12 +254,17 @@ def test_what_whatsapp_has_no_form_for() -> None:
 
 def test_the_window_is_24_hours_from_the_last_message_less_a_margin() -> None:
     wrote = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-    assert not may_send_free_form(None, wrote)
-    assert may_send_free_form(wrote, wrote)
-    assert may_send_free_form(wrote, wrote + timedelta(hours=23, minutes=54))
-    assert not may_send_free_form(wrote, wrote + timedelta(hours=23, minutes=56))
-    assert not may_send_free_form(wrote, wrote + timedelta(days=2))
-    assert may_send_free_form(wrote, wrote + timedelta(hours=23, minutes=59), timedelta(0))
+    clock = ManualClock(wrote)
+    assert not may_send_free_form(None, clock)
+    assert may_send_free_form(wrote, clock)
+    clock.advance(hours=23, minutes=54)
+    assert may_send_free_form(wrote, clock)
+    clock.advance(minutes=2)
+    assert not may_send_free_form(wrote, clock)
+    assert may_send_free_form(wrote, clock, margin=timedelta(0))
+    clock.advance(days=1)
+    assert not may_send_free_form(wrote, clock, margin=timedelta(0))
+    assert not may_send_free_form(wrote + timedelta(hours=1), ManualClock(wrote))  # not yet
 
 
 @given(agenda=st.text(max_size=2000))
