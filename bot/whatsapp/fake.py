@@ -55,6 +55,8 @@ __all__ = ["Account", "FakeWhatsApp", "GraphError", "Received", "Refusal", "Stor
 
 log = logging.getLogger(__name__)
 
+# Failures the real API reports after accepting the request (see ``late_failures``).
+LATE_FAILURES = frozenset({131047, 131026})
 VERSION_RE = re.compile(r"^v\d+\.\d+$")
 
 
@@ -89,7 +91,12 @@ class FakeWhatsApp:
         display_number: str = "6281100000000",
         host: str = "127.0.0.1",
         port: int = 0,
+        late_failures: bool = False,
     ) -> None:
+        """``late_failures``: as the real API, accept a message outside the window (131047) or
+        to someone unreachable (131026) and report the failure in a ``statuses`` webhook
+        afterwards, rather than refusing the request (the default: the test sees it at once)."""
+        self.late_failures = late_failures
         self.token, self.app_secret, self.phone_id = token, app_secret, phone_id
         self.display_number = display_number
         self.host, self.port = host, port
@@ -109,6 +116,7 @@ class FakeWhatsApp:
         self._last_activity = 0.0
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
+        self._background: set[asyncio.Task[int]] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -124,6 +132,8 @@ class FakeWhatsApp:
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        for task in list(self._background):
+            task.cancel()
         if self._client is not None:
             await self._client.close()
             self._client = None
@@ -229,7 +239,12 @@ class FakeWhatsApp:
                 raise param("the request body is not JSON") from None
             if self._faults:
                 raise self._faults.pop(0)
-            received, to = self.check(body)
+            try:
+                received, to = self.check(body)
+            except GraphError as err:
+                if not (self.late_failures and err.code in LATE_FAILURES):
+                    raise
+                return self._fail_later(request, body, err)
             account = self.accounts[to]
             account.received.append(received)
             answer: dict[str, Any] = {
@@ -244,6 +259,26 @@ class FakeWhatsApp:
             return self._error(request, err)
         finally:
             self._leave()
+
+    def _fail_later(
+        self, request: web.Request, body: dict[str, Any], err: GraphError
+    ) -> web.Response:
+        """Accept the message, then tell the bot it failed, as the real API does."""
+        self.refused.append(Refusal(request.path, 200, err.code, err.details))
+        to = str(body.get("to", "")).lstrip("+")
+        failed = Received(self.new_message_id(), str(body.get("type", "text")), body, "")
+        error = {"code": err.code, "title": err.message, "error_data": {"details": err.details}}
+        task = asyncio.get_running_loop().create_task(
+            self.post_status(failed, to, "failed", [error])
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        answer = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": body.get("to"), "wa_id": to}],
+            "messages": [{"id": failed.id}],
+        }
+        return web.json_response(answer)
 
     # -- validating a message -------------------------------------------------------------------
 
@@ -506,6 +541,7 @@ class FakeWhatsApp:
         deadline = time.monotonic() + timeout
         while (
             self._inflight
+            or self._background
             or time.monotonic() - self._last_activity < quiet
             or (self.idle_probe is not None and not self.idle_probe())
         ):

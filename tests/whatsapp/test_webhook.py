@@ -8,6 +8,7 @@ import logging
 import pytest
 from aiohttp import ClientSession
 
+from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.fake import FakeWhatsApp
 from bot.whatsapp.inbound import (
     ButtonReply,
@@ -176,3 +177,27 @@ def _interactive(fake: FakeWhatsApp) -> object:
     }
     fake.accounts[ALICE].received.append(fake.check(buttons)[0])
     return fake.check(listing)[0]
+
+
+async def test_as_the_real_api_a_closed_window_can_be_reported_later_in_a_status(
+    receiver: Receiver,
+) -> None:
+    async with FakeWhatsApp(late_failures=True) as fake:
+        assert await fake.verify_webhook(receiver.url, VERIFY_TOKEN)
+        fake.user(ALICE, "Alice")  # she never wrote
+        text = {
+            "messaging_product": "whatsapp",
+            "to": ALICE,
+            "type": "text",
+            "text": {"body": "Hai"},
+        }
+        async with WhatsAppClient(fake.phone_id, fake.token, base_url=fake.base_url) as client:
+            wamid = await client.send(text)  # accepted...
+        await fake.settle()
+        (status,) = receiver.events  # ...then reported failed
+        assert isinstance(status, Status) and (status.message_id, status.status) == (
+            wamid,
+            "failed",
+        )
+        assert status.errors[0].code == 131047
+        assert fake.accounts[ALICE].received == []
