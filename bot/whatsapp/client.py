@@ -45,7 +45,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, FormData
 from bot.delivery import ApiError, Blocked, DeliveryError, Rejected, RetryAfter
 
 from . import limits
-from .render import Outgoing, Payload, with_media_id
+from .render import Outgoing, Payload, as_document, with_media_id
 
 RATE_LIMITS: dict[int, float] = {130429: 1.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 131048: 900.0}
 OUTSIDE_WINDOW = 131047
@@ -157,6 +157,10 @@ class WhatsAppClient:
             return await self.send(outgoing.payload)
         upload = outgoing.upload
         data = await asyncio.to_thread(Path(upload.path).read_bytes)
+        if len(data) > limits.MEDIA_LIMITS["document"]:
+            raise Rejected("media", f"the file is larger than {limits.MEDIA_LIMITS['document']}")
+        if len(data) > limits.MEDIA_LIMITS["image"]:
+            outgoing = as_document(outgoing)  # WhatsApp takes images up to 5 MB, files to 100
         media_id = await self.upload(data, upload.mime_type, upload.file_name)
         return await self.send(with_media_id(outgoing, media_id))
 

@@ -236,7 +236,10 @@ def _rows(choices: list[Choice]) -> list[Payload]:
 
 
 def document(to: str, doc: SendDocument) -> Outgoing:
-    """A file: an image when the reply asks for a photo WhatsApp can show, else a document."""
+    """A file: an image when the reply asks for a photo WhatsApp can show, else a document; a
+    type WhatsApp carries neither way (zip, webp...) is said in a text instead."""
+    if limits.media_kind(doc.mime_type) not in ("image", "document"):
+        return Outgoing(_text(to, cut(text("file_not_sendable", doc.file_name), limits.TEXT_BODY)))
     kind = "image" if doc.as_photo and doc.mime_type in limits.MEDIA_TYPES["image"] else "document"
     content: Payload = {}
     if kind == "document":
@@ -246,6 +249,15 @@ def document(to: str, doc: SendDocument) -> Outgoing:
         if caption:
             content["caption"] = caption
     return Outgoing(_envelope(to, kind, content), Upload(doc.path, doc.mime_type, doc.file_name))
+
+
+def as_document(outgoing: Outgoing) -> Outgoing:
+    """An image message as a document: for a photo over WhatsApp's 5 MB for images."""
+    if outgoing.kind != "image" or outgoing.upload is None:
+        return outgoing
+    content = {**outgoing.payload["image"], "filename": outgoing.upload.file_name}
+    payload = {k: v for k, v in outgoing.payload.items() if k != "image"}
+    return Outgoing({**payload, "type": "document", "document": content}, outgoing.upload)
 
 
 def with_media_id(outgoing: Outgoing, media_id: str) -> Payload:

@@ -45,6 +45,16 @@ async def test_a_document_is_uploaded_then_sent_and_a_persons_file_downloaded(
     assert alice.last.media is not None
     assert alice.last.media.data == pdf.read_bytes()
     assert (alice.last.media.file_name, alice.last.text) == ("PKS #12.pdf", "*PKS*")
+    # A photo over WhatsApp's 5 MB for images goes as a document rather than not at all.
+    big = tmp_path / "kartu.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"x" * (5 * 1024 * 1024))
+    (photo_out,) = render(
+        SendDocument(1, "kartu.jpg", str(big), "image/jpeg", as_photo=True), ALICE
+    )
+    assert photo_out.kind == "image"
+    await client.send_outgoing(photo_out)
+    assert alice.last.kind == "document" and alice.last.media is not None
+    assert alice.last.media.file_name == "kartu.jpg"
     # The other way: a press card photo Alice sent, fetched by its media id.
     photo = fake.store_media(b"\xff\xd8\xff foto kartu pers", "image/jpeg")
     assert await client.download(photo.id) == photo.data

@@ -69,7 +69,14 @@ reply_keyboards = st.builds(
     st.booleans(),
 )
 markups = st.one_of(st.none(), inline, reply_keyboards, st.just(RemoveKeyboard()))
-MIMES = ["application/pdf", "image/jpeg", "image/png", "application/msword"]
+MIMES = [
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "application/msword",
+    "image/webp",
+    "application/zip",
+]
 replies: st.SearchStrategy[Reply] = st.one_of(
     st.builds(SendMessage, st.just(1), long_html, markups),
     st.builds(EditMessage, st.just(1), st.just(7), long_html, st.one_of(st.none(), inline)),
@@ -238,6 +245,8 @@ def test_an_edit_becomes_a_follow_up_that_replies_to_the_original() -> None:
 
 
 def test_what_whatsapp_has_no_form_for() -> None:
+    (zipped,) = render(SendDocument(1, "berkas.zip", "/x", "application/zip"), ALICE)
+    assert zipped.upload is None and '"berkas.zip"' in zipped.payload["text"]["body"]
     assert render(AnswerCallback("q1"), ALICE) == []
     assert render(SetCommands((("start", "Mulai"),)), ALICE) == []
     (toast,) = render(AnswerCallback("q1", "Tombol ini sudah tidak berlaku"), ALICE)
