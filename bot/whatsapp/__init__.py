@@ -7,6 +7,7 @@
 - :mod:`.message_templates`: the templates the office submits to Meta;
 - :mod:`.inbound` and :mod:`.webhook`: the signed webhook, decoded into dataclasses;
 - :mod:`.client`: sending and media over the Graph API, errors mapped to outbox outcomes;
+- :mod:`.send`: one reply to one person, or the template when their window is closed;
 - :mod:`.fake` and :mod:`.fake_user`: a strict fake Cloud API and the users it plays.
 
 See docs/whatsapp.md for the office's setup and what is not built yet.
