@@ -124,8 +124,9 @@ class FakeWhatsApp:
         app = web.Application(client_max_size=limits.UPLOAD_MAX + 1024 * 1024)
         app.router.add_post("/{version}/{phone_id}/messages", self._messages)
         app.router.add_post("/{version}/{phone_id}/media", self._upload)
-        app.router.add_get("/{version}/{media_id}", self._media_url)
+        # The download route first: "/{version}/{media_id}" would match it too.
         app.router.add_get("/download/{media_id}", self._download)
+        app.router.add_get("/{version}/{media_id}", self._media_url)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()

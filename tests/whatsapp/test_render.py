@@ -145,7 +145,7 @@ def is_subsequence(part: str, whole: str) -> bool:
     return all(char in letters for char in part)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(source=html)
 def test_the_markup_conversion_never_loses_text(source: str) -> None:
     assert is_subsequence(plain_text(source), to_whatsapp(source))
