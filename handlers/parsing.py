@@ -96,6 +96,21 @@ def news_title(text: str) -> str:
     return title
 
 
+def calendar_date(text: str) -> date:
+    """24-11-2026, 24/11/2026 or 2026-11-24 (a day of a deputy's period)."""
+    value = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        if iso:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    except ValueError as exc:
+        raise InputError(f"Tanggal {value} tidak ada di kalender.") from exc
+    raise InputError(f"Format tanggal {value!r} tidak dikenal: pakai 24-11-2026 atau 2026-11-24.")
+
+
 def published_date(text: str, today: date) -> date:
     """'hari ini', 'kemarin', 24-11-2026, 24/11/2026, 2026-11-24; not future, not > 1 year."""
     value = text.strip().lower()

@@ -196,7 +196,7 @@ async def _messages(
     markup = keyboard(spec, task)
     return [
         SendMessage(user.telegram_id, text, markup, PromptRef(task.id, user.id))
-        for user in await engine.holders(session, spec, task, case)
+        for user in await engine.holders(session, spec, task, case, now)
     ]
 
 
@@ -219,7 +219,7 @@ async def _escalation(
     superior = spec.next_role_up(task.role)
     if superior is None:
         return []
-    holders = await engine.holders(session, spec, task, case)
+    holders = await engine.holders(session, spec, task, case, now)
     outlet, _applicant = await case_labels(session, case)
     step = spec.step(task.step_number)
     text = render(
@@ -289,7 +289,7 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
         if case is None:
             continue
         spec = await spec_of(session, case.sop_version_id)
-        people = await engine.holders(session, spec, task, case)
+        people = await engine.holders(session, spec, task, case, now)
         rows.append(
             {
                 "people": ", ".join(p.name for p in people) or "-",

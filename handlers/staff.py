@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import conversation, parsing
+from handlers import conversation, deputies, parsing
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
@@ -203,10 +203,14 @@ def _manager(ctx: Ctx) -> User:
     return user
 
 
-async def cmd_staff(ctx: Ctx, _arg: str) -> None:
+async def cmd_staff(ctx: Ctx, arg: str) -> None:
     _manager(ctx)
+    if arg.strip():  # /petugas plh ... | akhiri-plh ID
+        await deputies.command(ctx, arg)
+        return
     spec = ctx.deps.spec
     rows = await officials(ctx.session)
+    deputed = await deputies.rows(ctx.session, spec, ctx.now)
     invites = await pending_invites(ctx.session, ctx.now)
     buttons: list[tuple[Button, ...]] = []
     for row in rows:
@@ -228,8 +232,18 @@ async def cmd_staff(ctx: Ctx, _arg: str) -> None:
                 ),
             )
         )
+    for item in deputed:
+        buttons.append(
+            (
+                Button(
+                    label("end_deputy", item["name"], item["title"]),
+                    Callback(Op.undelegate, int(str(item["id"]))).pack(),
+                ),
+            )
+        )
     ctx.say(
         "staff",
+        deputies=deputed,
         rows=[{**row.__dict__, "roles": [spec.role_name(r) for r in row.roles]} for row in rows],
         invites=[
             {
@@ -251,6 +265,9 @@ def _role_cb(ctx: Ctx, user_id: int, role: str) -> str:
 async def on_button(ctx: Ctx, cb: Callback) -> None:
     _manager(ctx)
     spec = ctx.deps.spec
+    if cb.op == Op.undelegate:
+        await deputies.end(ctx, cb.id)
+        return
     if cb.op == Op.uninvite:
         invite = await cancel_invite(ctx.session, str(cb.id), ctx.now)
         ctx.answer()

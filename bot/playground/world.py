@@ -136,7 +136,12 @@ class World:
         sender = self._sender = sender_for(product, adapter.api, settings)
         self.fake.idle_probe = lambda: inflight.idle and sender.idle
         self._scheduler = SlaScheduler(
-            product.sessions, self.clock, self.spec, sender.wake, every_seconds=5
+            product.sessions,
+            self.clock,
+            self.spec,
+            sender.wake,
+            every_seconds=5,
+            archive=product.app.deps.archive,
         )
         await adapter.start()
         await sender.start()
