@@ -385,8 +385,11 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
         ctx.say("docs_none", case_id=case.id)
         return
     ctx.say("docs_header", case_id=case.id, count=len(docs), **await dossier(ctx.session, case))
+    deputy = await delegation.acting_for(ctx.session, ctx.user, role, ctx.now)
     for doc in docs:
-        access.record_view(ctx.session, case, ctx.user, role, doc, ctx.now)
+        access.record_view(
+            ctx.session, case, ctx.user, role, doc, ctx.now, as_deputy=deputy.id if deputy else None
+        )
         ctx.send(
             SendDocument(
                 ctx.chat_id,

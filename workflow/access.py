@@ -82,8 +82,10 @@ def record_view(
     document: Document,
     now: datetime,
     how: str = "telegram",
+    as_deputy: int | None = None,
 ) -> AuditEvent:
-    """One file shown to one official: who, which file, when (an event of the case)."""
+    """One file shown to one official: who, which file, when (an event of the case); a deputy's
+    view names the delegation it was made under."""
     event = AuditEvent(
         case_id=case.id,
         task_id=None,
@@ -93,7 +95,12 @@ def record_view(
         action=VIEW_ACTION,
         note=None,
         attachments=[document.id],
-        data={"document_id": document.id, "kind": document.kind, "via": how},
+        data={
+            "document_id": document.id,
+            "kind": document.kind,
+            "via": how,
+            **({delegation.AS_DEPUTY: as_deputy} if as_deputy else {}),
+        },
         at=now.astimezone(UTC),
     )
     session.add(event)
