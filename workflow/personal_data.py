@@ -168,9 +168,8 @@ async def erase_documents(session: AsyncSession, archive: Archive, docs: list[Do
         shared = await session.scalar(
             select(Document.id).where(Document.path == doc.path, Document.id.not_in(doc_ids))
         )
-        path = archive.path_of(doc)
-        if shared is None and path.is_file():
-            path.unlink()
+        if shared is None and archive.path_of(doc).is_file():
+            archive.discard(session, doc)  # the file goes when the erasure commits
             deleted += 1
     await session.execute(delete(Document).where(Document.id.in_(doc_ids)))
     return deleted
