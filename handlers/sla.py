@@ -25,7 +25,7 @@ from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
 from storage.db import reading, transaction
 from storage.models import Case, Notice, Task, User, UserRole
-from workflow import engine
+from workflow import delegation, engine
 from workflow.calendar import WorkingCalendar
 from workflow.registry import calendar_of, spec_of
 from workflow.sla import due_notices
@@ -236,9 +236,12 @@ async def _escalation(
         share=int(spec.sla_for(step).escalate_at * 100 - 100),
         holders=", ".join(u.name for u in holders) or "(belum ada pemegang peran)",
     )
-    bosses = await session.scalars(
-        select(User).join(UserRole).where(UserRole.role == superior).order_by(User.id)
+    bosses = list(
+        await session.scalars(
+            select(User).join(UserRole).where(UserRole.role == superior).order_by(User.id)
+        )
     )
+    bosses += [u for u in await delegation.deputies(session, superior, now) if u not in bosses]
     return [SendMessage(u.telegram_id, text) for u in bosses]
 
 

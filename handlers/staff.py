@@ -20,7 +20,7 @@ from handlers.events import MessageEvent
 from handlers.menus import commands_for
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, Reply, SendMessage
-from storage.models import AuditEvent, Invite, Task, User, UserRole
+from storage.models import AuditEvent, Delegation, Invite, Task, User, UserRole
 from workflow import engine
 from workflow.errors import NotAllowed, NotFound
 from workflow.spec import SopSpec
@@ -123,6 +123,15 @@ async def revoke(
                 )
             )
     names = [spec.role_name(r.role) for r in taken]
+    if not user.roles:  # no longer an official: no longer anyone's deputy either
+        for item in await session.scalars(
+            select(Delegation).where(
+                Delegation.deputy_id == user.id,
+                Delegation.ended_at.is_(None),
+                Delegation.ends_at > now,
+            )
+        ):
+            item.ended_at = now
     state = await conversation.load(session, user.telegram_id)
     if state.task_prompt or state.name == BOUND_STATE:
         await conversation.clear(session, user.telegram_id)

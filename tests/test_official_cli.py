@@ -167,3 +167,9 @@ def test_delegate_list_and_end_a_deputy(tmp_path: Path, monkeypatch: pytest.Monk
             await engine.dispose()
 
     assert any("Plh. Kepala Dinas" in text for text in asyncio.run(told()))  # Ani was told
+
+    budi = ["delegate", "--role", "kadis", "--to", "Budi", "--from", str(today)]
+    assert runner.invoke(official_app, [*budi, "--until", str(until)]).exit_code == 0
+    assert runner.invoke(official_app, ["revoke", "Budi"]).exit_code == 0
+    lines = runner.invoke(official_app, ["delegations"]).output.splitlines()
+    assert [line.rsplit("· ", 1)[-1] for line in lines if "Budi" in line] == ["berakhir"]
