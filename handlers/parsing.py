@@ -183,21 +183,6 @@ def upload_type(
     return mime
 
 
-def sniff_matches(content: bytes, mime: str) -> bool:
-    """The bytes really are what the name says (a renamed .exe is not a PDF)."""
-    if mime == "application/pdf":
-        return content.startswith(b"%PDF")
-    if mime == "image/jpeg":
-        return content.startswith(b"\xff\xd8")
-    if mime == "image/png":
-        return content.startswith(b"\x89PNG")
-    if mime == "image/webp":
-        return content[:4] == b"RIFF" and content[8:12] == b"WEBP"
-    if mime in WORD:
-        return content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
-    return False
-
-
 def human_size(size: int) -> str:
     if size < 1024:
         return f"{size} B"
