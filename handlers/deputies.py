@@ -20,6 +20,7 @@ from workflow import delegation, engine
 from workflow.errors import NotAllowed
 from workflow.registry import spec_of
 from workflow.spec import SopSpec
+from workflow.timefmt import format_when
 
 
 async def refuse_if_over(ctx: Ctx, spec: SopSpec, task: Task) -> None:
@@ -44,8 +45,6 @@ async def refuse_if_over(ctx: Ctx, spec: SopSpec, task: Task) -> None:
 
 
 def _local(spec: SopSpec, value: datetime) -> str:
-    from workflow.timefmt import format_when
-
     return format_when(value, spec.office.timezone)
 
 

@@ -151,6 +151,7 @@ class Draft:
     number: str | None = None
     signed_on: date | None = None
     signed_by: str = ""
+    signed_as: str = ""  # "Plh." when a deputy signed for the head of office
 
 
 @dataclass(frozen=True)
@@ -371,7 +372,18 @@ async def draft(session: AsyncSession, case: Case, today: datetime) -> Draft:
             else None
         ),
         signed_by=signer.name if signer else "",
+        signed_as=spec.deputy_prefix if await _signed_by_deputy(session, case) else "",
     )
+
+
+async def _signed_by_deputy(session: AsyncSession, case: Case) -> bool:
+    events = await session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())
+    )
+    for event in events:
+        if Effect.sign.value in (event.data or {}).get("effects", []):
+            return bool(event.data.get(delegation.AS_DEPUTY))
+    return False
 
 
 async def agenda(session: AsyncSession, year: int) -> list[AgendaRow]:

@@ -533,7 +533,7 @@ class World:
             "action": label,
             "step": entry.step_number,
             "actor": entry.actor,
-            "role": self.spec.role_name(entry.role) if entry.role else None,
+            "role": self.spec.role_title(entry.role, entry.as_deputy) if entry.role else None,
             "note": entry.note,
         }
 

@@ -58,10 +58,12 @@ async def test_a_deputy_acts_in_the_period_is_recorded_as_plh_and_is_refused_aft
         case = await s.scalar(select(Case).where(Case.id == 2))
         assert case is not None
         sheet = await records.disposition(s, case)
+        mou = await records.draft(s, case, bot.clock.now())  # the numbered MoU's signature line
         signed = await s.scalar(
             select(AuditEvent).where(AuditEvent.case_id == 2, AuditEvent.action == "sign")
         )
     assert [r.role for r in sheet.rows if r.step == 6] == ["Plh. Kepala Dinas"]
+    assert (mou.signed_by, mou.signed_as) == ("Dewi Sekretaris", "Plh.")
     assert signed is not None and signed.role == "kadis" and signed.data["as_deputy"] == 1
     await kadis.send("/petugas")
     assert "sedang bertugas" in kadis.last.text
