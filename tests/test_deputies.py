@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.scheduler import SlaScheduler
-from storage.models import Outbox, TaskPrompt
+from handlers import parsing
+from storage.models import Delegation, Outbox, TaskPrompt
 from tests.factories import builtin, new_case
 from tests.test_engine_guards import NOW
 from workflow import delegation
@@ -37,3 +41,28 @@ async def test_the_role_s_open_tasks_reach_the_deputy_when_the_period_starts(ses
         prompt = await s.scalar(select(TaskPrompt).where(TaskPrompt.user_id == who["kabid"].id))
         row = await s.scalar(select(Outbox).where(Outbox.chat_id == who["kabid"].telegram_id))
     assert prompt is not None and row is not None and "Terima" in str(row.payload)
+
+
+SANGGAU = builtin("sanggau-hubungan-media")
+
+
+@settings(deadline=None)  # a loaded machine; nothing here is timed
+@given(
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+    st.integers(min_value=0, max_value=60),
+    st.sampled_from(["%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y"]),
+)
+def test_a_period_is_whole_office_days_and_ends_by_itself(first: date, days: int, fmt: str):
+    spec = SANGGAU
+    last = first + timedelta(days=days)
+    assert parsing.calendar_date(first.strftime(fmt)) == first
+    starts, ends = delegation.period(spec, first, last)
+    zone = ZoneInfo(spec.office.timezone)
+    assert starts.astimezone(zone).time() == time(0) == ends.astimezone(zone).time()
+    assert (ends - starts) == timedelta(days=days + 1)  # Jakarta has no daylight saving
+    item = Delegation(starts_at=starts, ends_at=ends, ended_at=None)
+    tick = timedelta(microseconds=1)
+    assert delegation.is_active(item, starts) and delegation.is_active(item, ends - tick)
+    assert not delegation.is_active(item, starts - tick) and not delegation.is_active(item, ends)
+    item.ended_at = starts + tick  # ended early: over from then on
+    assert not delegation.is_active(item, starts + tick) and delegation.end_of(item) < ends
