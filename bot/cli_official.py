@@ -11,7 +11,9 @@ import typer
 
 from bot.config import Settings
 
-official_app = typer.Typer(help="Petugas: daftar, cabut peran, undangan.", no_args_is_help=True)
+official_app = typer.Typer(
+    help="Petugas: daftar, cabut peran, undangan, Plh/Plt.", no_args_is_help=True
+)
 T = TypeVar("T")
 
 
@@ -117,3 +119,93 @@ def cancel(
         return invite.name
 
     typer.echo(f"Undangan untuk {_run(work)} dibatalkan.")
+
+
+@official_app.command("delegate")
+def delegate(
+    role: Annotated[str, typer.Option(help="Peran yang diwakilkan, mis. kadis")],
+    to: Annotated[str, typer.Option("--to", help="Nama atau id petugas Plh/Plt")],
+    start: Annotated[str, typer.Option("--from", help="Hari pertama (2026-12-07 / 07-12-2026)")],
+    until: Annotated[str, typer.Option(help="Hari terakhir (ikut dihitung)")],
+    holder: Annotated[str, typer.Option("--for", help="Pejabat yang diwakili (opsional)")] = "",
+) -> None:
+    """Tunjuk Plh/Plt: selama masa itu ia menerima dan menangani tugas peran tersebut."""
+    from handlers import parsing
+    from handlers.deputies import appointed
+    from handlers.staff import find_official
+    from workflow import delegation
+
+    try:
+        first, last = parsing.calendar_date(start), parsing.calendar_date(until)
+    except parsing.InputError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from None
+
+    async def work(session, spec, now, enqueue):  # type: ignore[no-untyped-def]
+        deputy = await find_official(session, to)
+        held_by = await find_official(session, holder) if holder else None
+        starts, ends = delegation.period(spec, first, last)
+        item = await delegation.create(
+            session,
+            spec,
+            role=role,
+            deputy=deputy,
+            starts_at=starts,
+            ends_at=ends,
+            now=now,
+            holder=held_by,
+        )
+        await enqueue(session, await appointed(session, spec, item, now), now)
+        return item.id, deputy.name, spec.role_title(role, True), starts, ends
+
+    ident, name, title, starts, ends = _run(work)
+    typer.echo(
+        f"Penunjukan #{ident}: {name} sebagai {title}, {_when(starts)} s.d. {_when(ends)} UTC."
+    )
+
+
+@official_app.command("delegations")
+def delegations() -> None:
+    """Plh/Plt: yang sedang dan akan bertugas, lalu sepuluh terakhir yang sudah selesai."""
+    from workflow import delegation
+
+    async def work(session, spec, now, enqueue):  # type: ignore[no-untyped-def]
+        from storage.models import User
+
+        out = []
+        for item in await delegation.listed(session, now):
+            deputy = await session.get(User, item.deputy_id)
+            holder = await session.get(User, item.holder_id) if item.holder_id else None
+            if delegation.is_active(item, now):
+                state = "bertugas"
+            elif item.starts_at > now:
+                state = "akan datang"
+            else:
+                state = "berakhir"
+            out.append(
+                f"{item.id:>4}  {deputy.name if deputy else '-'} — "
+                f"{spec.role_title(item.role, True)}"
+                f"{f' (mewakili {holder.name})' if holder else ''} · "
+                f"{_when(item.starts_at)} s.d. {_when(delegation.end_of(item))} UTC · {state}"
+            )
+        return out
+
+    lines = _run(work)
+    if not lines:
+        typer.echo("Belum ada Plh/Plt.")
+    for line in lines:
+        typer.echo(line)
+
+
+@official_app.command("end-delegation")
+def end_delegation(
+    ident: Annotated[int, typer.Argument(help="Id penunjukan (lihat `official delegations`)")],
+) -> None:
+    """Akhiri penunjukan Plh/Plt lebih awal: tombol tugasnya tidak berlaku lagi."""
+    from workflow import delegation
+
+    async def work(session, spec, now, enqueue):  # type: ignore[no-untyped-def]
+        item = await delegation.end(session, ident, now)
+        return item.id
+
+    typer.echo(f"Penunjukan #{_run(work)} diakhiri.")

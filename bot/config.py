@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # A question waiting for an official's typed text (reason, note, file) lapses after this.
     prompt_ttl_minutes: int = 30
     max_upload_mb: int = 10
+    # Everything one journalist may keep uploaded (press card, letters, screenshots), so one
+    # account cannot fill the office's disk; officials have no quota.
+    upload_quota_mb: int = 100
     # The head of office's PKCS#12 (optional): the signed MoU/PKS then carries a PAdES signature.
     signing_p12: Path | None = None
     signing_p12_password: SecretStr | None = None

@@ -56,6 +56,7 @@ async def build_product(settings: Settings, *, clock: Clock | None = None) -> Pr
         spec=spec,
         invite_ttl_hours=settings.invite_ttl_hours,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        upload_quota_bytes=settings.upload_quota_mb * 1024 * 1024,
         files_dir=settings.files_dir,
         prompt_ttl_minutes=settings.prompt_ttl_minutes,
         signing=_certificate(settings),

@@ -210,6 +210,7 @@ async def run_polling(
             with_scheduler.app.deps.spec,
             sender.wake,
             settings.sweep_seconds,
+            archive=with_scheduler.app.deps.archive,
         )
         if webhook is not None:
             from bot.health import product_health, rules_for

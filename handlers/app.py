@@ -33,6 +33,7 @@ from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
 from storage.models import Task, TaskPrompt
+from workflow import delegation
 from workflow.clock import Clock
 from workflow.errors import WorkflowError
 
@@ -234,7 +235,11 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
 
 async def _attach(ctx: Ctx, event: MessageEvent) -> None:
     task = await ctx.session.get(Task, int(ctx.state.data["task_id"]))
-    if task is None or ctx.user is None or task.role not in ctx.user.role_keys:
+    if (
+        task is None
+        or ctx.user is None
+        or task.role not in await delegation.roles_now(ctx.session, ctx.user, ctx.now)
+    ):
         await ctx.clear_state()
         raise WorkflowError("Anda tidak berwenang melampirkan berkas pada permohonan ini.")
     try:
@@ -346,7 +351,7 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await journalist.start_news(ctx, cb.id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
-    elif cb.op in (Op.revoke, Op.uninvite):
+    elif cb.op in (Op.revoke, Op.uninvite, Op.undelegate):
         await staff.on_button(ctx, cb)
     else:
         await officials.on_task_button(ctx, cb, event.message_id)

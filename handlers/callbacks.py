@@ -33,6 +33,7 @@ class Op(StrEnum):
     upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
     revoke = "p"  # /petugas: take a role (arg) from an official (id)
     uninvite = "i"  # /petugas: cancel a pending invite (id)
+    undelegate = "g"  # /petugas: end a deputy's (Plh/Plt) delegation early (id)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ class Deps:
     spec: SopSpec
     invite_ttl_hours: int = 72
     max_upload_bytes: int = 10 * 1024 * 1024
+    # All that one person (not an official) may keep uploaded in the archive.
+    upload_quota_bytes: int = 100 * 1024 * 1024
     files_dir: Path = Path("data/files")
     prompt_ttl_minutes: int = 30  # a question waiting for typed text about a task expires
     signing: Certificate | None = None  # the head's PKCS#12: signed MoU/PKS get a PAdES signature

@@ -16,6 +16,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,7 +27,7 @@ from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
 from storage.db import transaction
 from storage.models import Agreement, Case, Document, Task, User
-from workflow import access, documents, engine, records, signing
+from workflow import access, delegation, documents, engine, records, signing
 from workflow.engine import Transition
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
@@ -142,7 +143,7 @@ async def _for_new_task(
     ctx: Ctx, spec: SopSpec, case: Case, task: Task, actor_id: int | None
 ) -> None:
     step = spec.step(task.step_number)
-    chats = [u.telegram_id for u in await engine.holders(ctx.session, spec, task, case)]
+    chats = [u.telegram_id for u in await engine.holders(ctx.session, spec, task, case, ctx.now)]
     if not chats:
         return
     versions = await records.draft_versions(ctx.session, case.id)
@@ -261,7 +262,9 @@ def buttons(spec: SopSpec, task: Task) -> tuple[Button, ...]:
     return tuple(row)
 
 
-async def may_see(session: AsyncSession, user: User | None, case: Case) -> bool:
+async def may_see(
+    session: AsyncSession, user: User | None, case: Case, now: datetime | None = None
+) -> bool:
     """A journalist sees her own cases' files; an official those of cases his role works on now
     (or every case, for the SOP's records_roles): the one policy of workflow.access."""
     if user is None:
@@ -269,7 +272,7 @@ async def may_see(session: AsyncSession, user: User | None, case: Case) -> bool:
     if access.own_case(case, user):
         return True
     spec = await spec_of(session, case.sop_version_id)
-    return await access.viewing_role(session, spec, case, user) is not None
+    return await access.viewing_role(session, spec, case, user, now) is not None
 
 
 async def _task_case(ctx: Ctx, task_id: int) -> tuple[Task, Case]:
@@ -277,7 +280,7 @@ async def _task_case(ctx: Ctx, task_id: int) -> tuple[Task, Case]:
     case = await ctx.session.get(Case, task.case_id) if task else None
     if task is None or case is None:
         raise NotFound("Permohonan tidak ditemukan.")
-    if not await may_see(ctx.session, ctx.user, case):
+    if not await may_see(ctx.session, ctx.user, case, ctx.now):
         raise NotAllowed("Anda tidak berwenang membuka berkas permohonan ini.")
     return task, case
 
@@ -315,7 +318,11 @@ async def ask_upload(ctx: Ctx, task_id: int) -> None:
     """The edited .docx comes as the next message: it is kept as a new version of the draft."""
     task, case = await _task_case(ctx, task_id)
     spec = await spec_of(ctx.session, case.sop_version_id)
-    if ctx.user is None or task.role not in ctx.user.role_keys or task.status != engine.OPEN:
+    if (
+        ctx.user is None
+        or task.role not in await delegation.roles_now(ctx.session, ctx.user, ctx.now)
+        or task.status != engine.OPEN
+    ):
         raise NotAllowed("Versi baru hanya dapat diunggah oleh pemegang langkah ini.")
     if not spec.step(task.step_number).drafts:
         raise NotAllowed("Langkah ini tidak menyusun konsep MoU/PKS.")

@@ -16,7 +16,7 @@ from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
-from workflow import engine
+from workflow import delegation, engine
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
 
@@ -167,7 +167,7 @@ async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # ty
                 "kind": event.action,
                 "step": step.number if step else None,
                 "label": action.label if action else event.action,
-                "role": spec.role_name(event.role or ""),
+                "role": delegation.title_of(spec, event.role, event.data),
                 "note": short(event.note, 150)
                 if event.note and event.action in ("return", "reject", "no")
                 else "",

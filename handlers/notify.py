@@ -18,6 +18,7 @@ from handlers.replies import (
 )
 from storage.archive import Archive
 from storage.models import Agreement, Case, Document, MediaOutlet, Task, User
+from workflow import delegation
 from workflow.engine import Transition
 from workflow.records import DOCX_MIME
 from workflow.spec import ActionKind, SopSpec
@@ -37,10 +38,11 @@ async def after(session: AsyncSession, archive: Archive, result: Transition) -> 
             case,
             result.resumed_task,
             headline=render("resumed_headline"),
+            now=result.event.at,
         )
     for task in result.new_tasks:
         if task.kind == "step":
-            out += await prompt_messages(session, spec, case, task)
+            out += await prompt_messages(session, spec, case, task, now=result.event.at)
     return out
 
 
@@ -63,7 +65,7 @@ async def edit_handled(
         case=case,
         verb=verb,
         actor=actor.name if actor else "-",
-        role=spec.role_name(result.event.role or task.role),
+        role=delegation.title_of(spec, result.event.role or task.role, result.event.data),
         at=result.event.at,
         note=result.event.note,
     )
@@ -84,7 +86,7 @@ async def _tell_applicant(
         return []
     chat, tz = applicant.telegram_id, spec.office.timezone
     who = actor.name if actor else "-"
-    role = spec.role_name(result.event.role or "")
+    role = delegation.title_of(spec, result.event.role, result.event.data)
     out: list[Reply] = []
     if "agenda_number" in result.numbers:
         outlet = await session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import documents, notify, parsing, staff
+from handlers import deputies, documents, notify, parsing, staff
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
@@ -27,7 +27,7 @@ from handlers.prompts import (
 from handlers.render import label, render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, RemoveKeyboard, SendDocument
 from storage.models import Case, Invite, Task, UserRole
-from workflow import access, engine
+from workflow import access, delegation, engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
 from workflow.registry import calendar_of, spec_of
 from workflow.spec import SopSpec
@@ -134,9 +134,10 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
     actor = ctx.user
     if actor is None:
         raise NotAllowed("Anda belum terdaftar.")
+    await deputies.refuse_if_over(ctx, spec, task)
     action = spec.step(task.step_number).action(action_name)
     if action is not None and action.needs_reason and task.status == engine.OPEN:
-        engine.check_actor(spec, case, task, actor)
+        await engine.authorise(ctx.session, spec, case, task, actor, ctx.now)
         what = "alasan" if action.kind.value in ("return", "reject") else "catatan"
         await ctx.set_state("reason", task_id=task.id, action=action.name)
         ctx.answer()
@@ -150,7 +151,7 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
         return
     if action is not None and action.confirm and task.status == engine.OPEN:
         # The SOP's question first, in place of the prompt: "Ya" takes the action, "Batal" not.
-        engine.check_actor(spec, case, task, actor)
+        await engine.authorise(ctx.session, spec, case, task, actor, ctx.now)
         await ctx.set_state("confirm", task_id=task.id, action=action.name, checklist=confirm)
         text = await prompt_text(ctx.session, spec, case, task, warning=action.confirm)
         ctx.answer()
@@ -205,10 +206,11 @@ async def take_reason(ctx: Ctx, text: str) -> None:
         await ctx.clear_state()
         raise NotAllowed("Anda belum terdaftar.")
     task, case, spec = await _task(ctx, task_id)
+    await deputies.refuse_if_over(ctx, spec, task)
     chosen = spec.step(task.step_number).action(action)
     if chosen is not None and chosen.confirm and task.status == engine.OPEN:
         # The SOP's question, with the reason quoted: nothing is taken before "Ya".
-        engine.check_actor(spec, case, task, ctx.user)
+        await engine.authorise(ctx.session, spec, case, task, ctx.user, ctx.now)
         await ctx.set_state("confirm", task_id=task_id, action=action, note=text, checklist=True)
         ctx.say(
             "ask_confirm",
@@ -329,6 +331,8 @@ async def _answer_yes(ctx: Ctx, task_id: int, action_name: str, message_id: int)
 async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
     if ctx.user is None:
         raise NotAllowed("Anda belum terdaftar.")
+    task_row, _case, spec = await _task(ctx, task_id)
+    await deputies.refuse_if_over(ctx, spec, task_row)
     task = await engine.toggle_check(
         ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now
     )
@@ -348,17 +352,18 @@ async def _redraw(ctx: Ctx, task_id: int, message_id: int, answer: str | None = 
 async def _held_open_task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec] | None:
     """The task, if the presser holds its role and it is still open; else say why, and None."""
     task, case, spec = await _task(ctx, task_id)
-    _must_hold(ctx, spec, case, task)
+    await _must_hold(ctx, spec, case, task)
     if task.status != engine.OPEN:
         ctx.answer(toast("handled"), alert=True)
         return None
     return task, case, spec
 
 
-def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
+async def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
     user = ctx.user
+    await deputies.refuse_if_over(ctx, spec, task)
     allowed = user is not None and (
-        task.role in user.role_keys
+        task.role in await delegation.roles_now(ctx.session, user, ctx.now)
         or (task.role == spec.applicant_role and case.applicant_id == user.id)
     )
     if not allowed:
@@ -373,15 +378,18 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
     _task_row, case, spec = await _task(ctx, task_id)
     if ctx.user is None:
         raise NotAllowed("Anda belum terdaftar.")
-    role = await access.require_view(ctx.session, spec, case, ctx.user)
+    role = await access.require_view(ctx.session, spec, case, ctx.user, ctx.now)
     docs = await engine.case_documents(ctx.session, case)
     ctx.answer()
     if not docs:
         ctx.say("docs_none", case_id=case.id)
         return
     ctx.say("docs_header", case_id=case.id, count=len(docs), **await dossier(ctx.session, case))
+    deputy = await delegation.acting_for(ctx.session, ctx.user, role, ctx.now)
     for doc in docs:
-        access.record_view(ctx.session, case, ctx.user, role, doc, ctx.now)
+        access.record_view(
+            ctx.session, case, ctx.user, role, doc, ctx.now, as_deputy=deputy.id if deputy else None
+        )
         ctx.send(
             SendDocument(
                 ctx.chat_id,
@@ -433,14 +441,13 @@ async def _refresh_prompts(ctx: Ctx, task_id: int) -> None:
 
 async def list_tasks(ctx: Ctx) -> None:
     user = ctx.user
-    if user is None or not user.role_keys:
+    roles = await delegation.roles_now(ctx.session, user, ctx.now) if user else set()
+    if user is None or not roles:
         ctx.say("officials_only")
         return
     rows: list[dict[str, Any]] = []
     tasks = await ctx.session.scalars(
-        select(Task).where(
-            Task.status == engine.OPEN, Task.role.in_(user.role_keys), Task.kind == "step"
-        )
+        select(Task).where(Task.status == engine.OPEN, Task.role.in_(roles), Task.kind == "step")
     )
     for task in tasks:
         case = await ctx.session.get(Case, task.case_id)
@@ -453,7 +460,7 @@ async def list_tasks(ctx: Ctx) -> None:
                 "task_id": task.id,
                 "case_id": case.id,
                 "step": task.step_number,
-                "role": spec.role_name(task.role),
+                "role": spec.role_title(task.role, task.role not in user.role_keys),
                 "activity": short(spec.step(task.step_number).activity, 70),
                 "due": task.due_at,
                 "late": format_span(late) if ctx.now > task.due_at else "",
@@ -487,7 +494,7 @@ async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
     task, case, spec = found
     ctx.answer()
     assert ctx.user is not None
-    for message in await prompt_messages(ctx.session, spec, case, task):
+    for message in await prompt_messages(ctx.session, spec, case, task, now=ctx.now):
         if message.chat_id == ctx.chat_id:
             ctx.send(message)
 

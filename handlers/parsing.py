@@ -96,6 +96,21 @@ def news_title(text: str) -> str:
     return title
 
 
+def calendar_date(text: str) -> date:
+    """24-11-2026, 24/11/2026 or 2026-11-24 (a day of a deputy's period)."""
+    value = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        if iso:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    except ValueError as exc:
+        raise InputError(f"Tanggal {value} tidak ada di kalender.") from exc
+    raise InputError(f"Format tanggal {value!r} tidak dikenal: pakai 24-11-2026 atau 2026-11-24.")
+
+
 def published_date(text: str, today: date) -> date:
     """'hari ini', 'kemarin', 24-11-2026, 24/11/2026, 2026-11-24; not future, not > 1 year."""
     value = text.strip().lower()
@@ -166,21 +181,6 @@ def upload_type(
             f"Berkas terlalu besar ({size / 1048576:.1f} MB). Maksimal {max_bytes // 1048576} MB."
         )
     return mime
-
-
-def sniff_matches(content: bytes, mime: str) -> bool:
-    """The bytes really are what the name says (a renamed .exe is not a PDF)."""
-    if mime == "application/pdf":
-        return content.startswith(b"%PDF")
-    if mime == "image/jpeg":
-        return content.startswith(b"\xff\xd8")
-    if mime == "image/png":
-        return content.startswith(b"\x89PNG")
-    if mime == "image/webp":
-        return content[:4] == b"RIFF" and content[8:12] == b"WEBP"
-    if mime in WORD:
-        return content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
-    return False
 
 
 def human_size(size: int) -> str:

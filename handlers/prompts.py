@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,14 +152,20 @@ def _cb(op: Op, ident: int, arg: str = "") -> str:
 
 
 async def prompt_messages(
-    session: AsyncSession, spec: SopSpec, case: Case, task: Task, headline: str = ""
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    task: Task,
+    headline: str = "",
+    now: datetime | None = None,
 ) -> list[SendMessage]:
-    """One prompt per holder of the task's role (the applicant for his own steps)."""
+    """One prompt per holder of the task's role (the applicant for his own steps), and per
+    deputy of the role at `now`."""
     text = await prompt_text(session, spec, case, task, headline=headline)
     markup = keyboard(spec, task)
     return [
         SendMessage(user.telegram_id, text, markup, PromptRef(task.id, user.id))
-        for user in await engine.holders(session, spec, task, case)
+        for user in await engine.holders(session, spec, task, case, now)
     ]
 
 

@@ -99,3 +99,8 @@ def _macro(template: str, name: str, *args: object) -> str:
 @lru_cache(maxsize=1)
 def _plain() -> Environment:
     return Environment(loader=_loader(), autoescape=False, undefined=StrictUndefined)
+
+
+def plain(template: str, name: str, *args: object) -> str:
+    """A plain-text piece (a refusal in a pop-up) from templates/messages/<template>.txt.j2."""
+    return _macro(template, name, *args)

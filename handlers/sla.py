@@ -25,7 +25,7 @@ from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
 from storage.db import reading, transaction
 from storage.models import Case, Notice, Task, User, UserRole
-from workflow import engine
+from workflow import delegation, engine
 from workflow.calendar import WorkingCalendar
 from workflow.registry import calendar_of, spec_of
 from workflow.sla import due_notices
@@ -196,7 +196,7 @@ async def _messages(
     markup = keyboard(spec, task)
     return [
         SendMessage(user.telegram_id, text, markup, PromptRef(task.id, user.id))
-        for user in await engine.holders(session, spec, task, case)
+        for user in await engine.holders(session, spec, task, case, now)
     ]
 
 
@@ -219,7 +219,7 @@ async def _escalation(
     superior = spec.next_role_up(task.role)
     if superior is None:
         return []
-    holders = await engine.holders(session, spec, task, case)
+    holders = await engine.holders(session, spec, task, case, now)
     outlet, _applicant = await case_labels(session, case)
     step = spec.step(task.step_number)
     text = render(
@@ -236,9 +236,12 @@ async def _escalation(
         share=int(spec.sla_for(step).escalate_at * 100 - 100),
         holders=", ".join(u.name for u in holders) or "(belum ada pemegang peran)",
     )
-    bosses = await session.scalars(
-        select(User).join(UserRole).where(UserRole.role == superior).order_by(User.id)
+    bosses = list(
+        await session.scalars(
+            select(User).join(UserRole).where(UserRole.role == superior).order_by(User.id)
+        )
     )
+    bosses += [u for u in await delegation.deputies(session, superior, now) if u not in bosses]
     return [SendMessage(u.telegram_id, text) for u in bosses]
 
 
@@ -289,7 +292,7 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
         if case is None:
             continue
         spec = await spec_of(session, case.sop_version_id)
-        people = await engine.holders(session, spec, task, case)
+        people = await engine.holders(session, spec, task, case, now)
         rows.append(
             {
                 "people": ", ".join(p.name for p in people) or "-",

@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import conversation, parsing
+from handlers import conversation, deputies, parsing
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.menus import commands_for
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, Reply, SendMessage
-from storage.models import AuditEvent, Invite, Task, User, UserRole
+from storage.models import AuditEvent, Delegation, Invite, Task, User, UserRole
 from workflow import engine
 from workflow.errors import NotAllowed, NotFound
 from workflow.spec import SopSpec
@@ -123,6 +123,15 @@ async def revoke(
                 )
             )
     names = [spec.role_name(r.role) for r in taken]
+    if not user.roles:  # no longer an official: no longer anyone's deputy either
+        for item in await session.scalars(
+            select(Delegation).where(
+                Delegation.deputy_id == user.id,
+                Delegation.ended_at.is_(None),
+                Delegation.ends_at > now,
+            )
+        ):
+            item.ended_at = now
     state = await conversation.load(session, user.telegram_id)
     if state.task_prompt or state.name == BOUND_STATE:
         await conversation.clear(session, user.telegram_id)
@@ -203,10 +212,14 @@ def _manager(ctx: Ctx) -> User:
     return user
 
 
-async def cmd_staff(ctx: Ctx, _arg: str) -> None:
+async def cmd_staff(ctx: Ctx, arg: str) -> None:
     _manager(ctx)
+    if arg.strip():  # /petugas plh ... | akhiri-plh ID
+        await deputies.command(ctx, arg)
+        return
     spec = ctx.deps.spec
     rows = await officials(ctx.session)
+    deputed = await deputies.rows(ctx.session, spec, ctx.now)
     invites = await pending_invites(ctx.session, ctx.now)
     buttons: list[tuple[Button, ...]] = []
     for row in rows:
@@ -228,8 +241,18 @@ async def cmd_staff(ctx: Ctx, _arg: str) -> None:
                 ),
             )
         )
+    for item in deputed:
+        buttons.append(
+            (
+                Button(
+                    label("end_deputy", item["name"], item["title"]),
+                    Callback(Op.undelegate, int(str(item["id"]))).pack(),
+                ),
+            )
+        )
     ctx.say(
         "staff",
+        deputies=deputed,
         rows=[{**row.__dict__, "roles": [spec.role_name(r) for r in row.roles]} for row in rows],
         invites=[
             {
@@ -251,6 +274,9 @@ def _role_cb(ctx: Ctx, user_id: int, role: str) -> str:
 async def on_button(ctx: Ctx, cb: Callback) -> None:
     _manager(ctx)
     spec = ctx.deps.spec
+    if cb.op == Op.undelegate:
+        await deputies.end(ctx, cb.id)
+        return
     if cb.op == Op.uninvite:
         invite = await cancel_invite(ctx.session, str(cb.id), ctx.now)
         ctx.answer()

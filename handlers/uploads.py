@@ -1,13 +1,18 @@
-"""Receiving a file: check its type and size, download it, check its bytes, archive it."""
+"""Receiving a file: check its type, size and the sender's quota, download it, judge its bytes
+(handlers.filecheck: active content refused), archive it (removed again if the update's
+transaction rolls back: storage.archive)."""
 
 from __future__ import annotations
 
-from handlers import parsing
+from sqlalchemy import func, select
+
+from handlers import filecheck, parsing
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prefetch import DownloadFailed
-from handlers.render import toast
+from handlers.render import plain, toast
 from storage.models import Document
+from workflow.records import GENERATED
 
 
 async def receive(
@@ -19,22 +24,22 @@ async def receive(
         words = parsing.SLOTS[slot][1]
         raise parsing.InputError(f"Saya menunggu berkas: kirim {words}.")
     mime = "image/jpeg" if incoming.is_photo else incoming.mime_type
-    accepted = parsing.upload_type(
-        slot, mime, incoming.file_name, incoming.size, ctx.deps.max_upload_bytes
-    )
+    accepted_types, words = parsing.SLOTS[slot]
+    what = filecheck.active_by_name(incoming.file_name, mime)
+    if what is not None:
+        raise filecheck.refuse_active(what, words)
+    parsing.upload_type(slot, mime, incoming.file_name, incoming.size, ctx.deps.max_upload_bytes)
+    assert ctx.user is not None
+    await _within_quota(ctx, incoming.size or 0)
     try:
         content = await ctx.files.download(incoming.file_id)
     except DownloadFailed:
         raise parsing.InputError(toast("download_failed")) from None
     if len(content) > ctx.deps.max_upload_bytes:
         raise parsing.InputError("Berkas terlalu besar.")
-    if not parsing.sniff_matches(content, accepted):
-        raise parsing.InputError(
-            "Isi berkas tidak sesuai jenisnya (mungkin rusak atau salah ekstensi). "
-            f"Kirim {parsing.SLOTS[slot][1]}."
-        )
-    name = incoming.file_name or f"{kind}.{accepted.rsplit('/', 1)[-1].replace('jpeg', 'jpg')}"
-    assert ctx.user is not None
+    await _within_quota(ctx, len(content))
+    accepted = filecheck.judge(content, incoming.file_name, accepted_types, words)
+    name = _named(incoming.file_name or kind, accepted)
     return await ctx.deps.archive.add(
         ctx.session,
         owner_id=ctx.user.id,
@@ -46,3 +51,42 @@ async def receive(
         case_id=case_id,
         telegram_file_id=incoming.file_id,
     )
+
+
+async def _within_quota(ctx: Ctx, size: int) -> None:
+    """A journalist's uploads together stay within UPLOAD_QUOTA_MB (officials have no quota)."""
+    user = ctx.user
+    if user is None or user.role_keys:
+        return
+    used = await ctx.session.scalar(
+        select(func.coalesce(func.sum(Document.size), 0)).where(
+            Document.owner_id == user.id, Document.kind.not_in(GENERATED)
+        )
+    )
+    limit = ctx.deps.upload_quota_bytes
+    if int(used or 0) + size > limit:
+        raise parsing.InputError(
+            plain("uploads", "quota", limit // 1048576, parsing.human_size(int(used or 0)))
+        )
+
+
+_SUFFIX = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+    filecheck.DOCX: ".docx",
+    filecheck.DOC: ".doc",
+}
+
+
+def _named(name: str, mime: str) -> str:
+    """The name with the extension of what the file really is (a PNG sent as "kartu.pdf" is
+    kept and passed on as "kartu.png", so it opens in the right program)."""
+    suffix = _SUFFIX.get(mime, "")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        return name + suffix
+    if "." + ext.lower() == suffix or (suffix == ".jpg" and ext.lower() == "jpeg"):
+        return name
+    return stem + suffix

@@ -131,6 +131,28 @@ class Invite(Base):
     cancelled_at: Mapped[datetime | None]
 
 
+class Delegation(Base):
+    """A deputy (Plh/Plt) holding a role for a period: prompts go to them and they may act in
+    it while `starts_at <= now < ends_at` (and not ended early), judged against the clock, so a
+    delegation ends by itself. `holder_id` is the official being stood in for, when known."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (Index("ix_delegation_deputy", "deputy_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: the CLI
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # ended early (`official end-delegation`)
+    # When the role's open tasks were prompted to the deputy (at creation if already started,
+    # else by the scheduler once it starts): each deputy gets them once.
+    prompted_at: Mapped[datetime | None]
+
+
 class MediaOutlet(Base):
     __tablename__ = "media_outlet"
 

@@ -60,6 +60,7 @@ class HistoryEntry:
     role: str | None
     actor: str | None
     note: str | None
+    as_deputy: bool = False  # acted as the role's deputy (Plh/Plt)
 
 
 async def open_cases(
@@ -146,7 +147,15 @@ async def case_history(session: AsyncSession, case_id: int) -> list[HistoryEntry
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     return [
-        HistoryEntry(event.at, event.action, event.step_number, event.role, name, event.note)
+        HistoryEntry(
+            event.at,
+            event.action,
+            event.step_number,
+            event.role,
+            name,
+            event.note,
+            bool((event.data or {}).get("as_deputy")),  # workflow.delegation.AS_DEPUTY
+        )
         for event, name in rows.all()
     ]
 

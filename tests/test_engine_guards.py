@@ -210,3 +210,34 @@ async def test_official_with_two_roles_can_act_in_both(sessions, office):
     async with sessions() as s:
         task = await engine.open_task_of_case(s, await s.scalar(select(Case.id)))
         assert task.step_number == 4
+
+
+async def test_a_deputy_acts_only_in_the_period_and_never_on_their_own_request(sessions, office):
+    from datetime import timedelta
+
+    from workflow import delegation
+
+    spec = builtin("sanggau-hubungan-media")
+    async with sessions() as s, s.begin():
+        for deputy in (office["who"]["kabid"], office["journalist"]):  # the applicant too
+            await delegation.create(
+                s,
+                spec,
+                role="admin",
+                deputy=await s.merge(deputy),
+                starts_at=NOW + timedelta(hours=1),
+                ends_at=NOW + timedelta(hours=2),
+                now=NOW,
+            )
+    act = {"task_id": office["task_id"], "action": "receive", "confirm_checklist": True}
+    early = await _refused(sessions, NotAllowed, actor=office["who"]["kabid"], **act)
+    assert "tidak memegang peran" in early  # not started yet
+    own = office["journalist"]
+    with pytest.raises(NotAllowed, match="pemohon"):
+        async with sessions() as s, s.begin():
+            await engine.act(s, actor=await s.merge(own), now=NOW + timedelta(hours=1), **act)
+    async with sessions() as s, s.begin():
+        kabid = await s.merge(office["who"]["kabid"])
+        result = await engine.act(s, actor=kabid, now=NOW + timedelta(minutes=90), **act)
+        assert result.event.role == "admin" and result.event.data["as_deputy"] == 1
+        assert delegation.title_of(spec, "admin", result.event.data) == "Plh. Petugas Admin"

@@ -126,3 +126,50 @@ def test_user_export_and_erase(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "Rina" not in runner.invoke(user_app, ["export", str(user_id), "--output", str(out)]).output
     )
     assert "Rina" not in zipfile.ZipFile(out).read("data.json").decode()
+
+
+def test_delegate_list_and_end_a_deputy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'mm.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("FILES_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("SOP", "sanggau-hubungan-media")
+    upgrade(url)
+    asyncio.run(_seed(url))  # Budi Admin (11), Ani Admin (12)
+    today = datetime.now(UTC).date()
+    until = today.replace(year=today.year + 1)
+    args = ["delegate", "--role", "kadis", "--to", "Ani", "--from", str(today)]
+
+    made = runner.invoke(official_app, [*args, "--until", until.strftime("%d-%m-%Y")])
+    assert made.exit_code == 0, made.output
+    assert "Ani Admin sebagai Plh. Kepala Dinas" in made.output
+    again = runner.invoke(official_app, [*args, "--until", str(today)])
+    assert again.exit_code == 1 and "sudah ditunjuk" in again.output  # overlapping period
+    wrong = runner.invoke(official_app, [*args[:2], "bupati", *args[3:], "--until", str(today)])
+    assert wrong.exit_code == 1 and "tidak dikenal" in wrong.output
+    back = ["delegate", "--role", "kadis", "--to", "Budi", "--from", str(until)]
+    backwards = runner.invoke(official_app, [*back, "--until", str(today)])
+    assert backwards.exit_code == 1 and "sesudah tanggal mulai" in backwards.output
+
+    listed = runner.invoke(official_app, ["delegations"])
+    assert "Ani Admin — Plh. Kepala Dinas" in listed.output and "bertugas" in listed.output
+    assert runner.invoke(official_app, ["end-delegation", "1"]).exit_code == 0
+    assert "berakhir" in runner.invoke(official_app, ["delegations"]).output
+    ended = runner.invoke(official_app, ["end-delegation", "1"])
+    assert ended.exit_code == 1 and "sudah berakhir" in ended.output
+
+    async def told() -> list[str]:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as s:
+                rows = await s.scalars(select(Outbox).where(Outbox.chat_id == 12))
+                return [str(r.payload.get("text", "")) for r in rows]
+        finally:
+            await engine.dispose()
+
+    assert any("Plh. Kepala Dinas" in text for text in asyncio.run(told()))  # Ani was told
+
+    budi = ["delegate", "--role", "kadis", "--to", "Budi", "--from", str(today)]
+    assert runner.invoke(official_app, [*budi, "--until", str(until)]).exit_code == 0
+    assert runner.invoke(official_app, ["revoke", "Budi"]).exit_code == 0
+    lines = runner.invoke(official_app, ["delegations"]).output.splitlines()
+    assert [line.rsplit("· ", 1)[-1] for line in lines if "Budi" in line] == ["berakhir"]

@@ -132,8 +132,11 @@ def test_upload_type_accepts_only_what_the_slot_takes(slot, mime, name, size) ->
 
 
 def test_renamed_executable_is_not_a_pdf() -> None:
-    assert not parsing.sniff_matches(b"MZ\x90\x00", "application/pdf")
-    assert parsing.sniff_matches(b"%PDF-1.7", "application/pdf")
+    from handlers.filecheck import judge
+
+    with pytest.raises(parsing.InputError, match="konten aktif"):
+        judge(b"MZ\x90\x00" + b"\x00" * 300, "kartu.pdf", {"application/pdf"}, "PDF")
+    assert judge(b"%PDF-1.7", "kartu.pdf", {"application/pdf"}, "PDF") == "application/pdf"
 
 
 def test_a_pdf_sent_as_octet_stream_is_judged_by_its_name_then_its_bytes() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, Case, Document, Task, User
+from workflow import delegation
 from workflow.errors import NotAllowed
 from workflow.spec import SopSpec
 
@@ -36,11 +37,16 @@ def check_not_applicant(spec: SopSpec, case: Case, role: str, user: User) -> Non
         )
 
 
-async def viewing_role(session: AsyncSession, spec: SopSpec, case: Case, user: User) -> str | None:
-    """The role through which the user may see this case's files now, or None."""
+async def viewing_role(
+    session: AsyncSession, spec: SopSpec, case: Case, user: User, now: datetime | None = None
+) -> str | None:
+    """The role through which the user may see this case's files now (a deputy's role counts
+    while the delegation runs at `now`), or None."""
     if own_case(case, user):
         return None  # the applicant has their own files; officials' view of them is not theirs
     roles = user.role_keys
+    if now is not None:
+        roles = roles | await delegation.deputy_roles(session, user, now)
     live = set(
         await session.scalars(
             select(Task.role).where(Task.case_id == case.id, Task.status.in_(_LIVE))
@@ -54,8 +60,10 @@ async def viewing_role(session: AsyncSession, spec: SopSpec, case: Case, user: U
     return None
 
 
-async def require_view(session: AsyncSession, spec: SopSpec, case: Case, user: User) -> str:
-    role = await viewing_role(session, spec, case, user)
+async def require_view(
+    session: AsyncSession, spec: SopSpec, case: Case, user: User, now: datetime | None = None
+) -> str:
+    role = await viewing_role(session, spec, case, user, now)
     if role is None:
         if own_case(case, user) and user.role_keys:
             check_not_applicant(spec, case, next(iter(sorted(user.role_keys))), user)
@@ -74,8 +82,10 @@ def record_view(
     document: Document,
     now: datetime,
     how: str = "telegram",
+    as_deputy: int | None = None,
 ) -> AuditEvent:
-    """One file shown to one official: who, which file, when (an event of the case)."""
+    """One file shown to one official: who, which file, when (an event of the case); a deputy's
+    view names the delegation it was made under."""
     event = AuditEvent(
         case_id=case.id,
         task_id=None,
@@ -85,7 +95,12 @@ def record_view(
         action=VIEW_ACTION,
         note=None,
         attachments=[document.id],
-        data={"document_id": document.id, "kind": document.kind, "via": how},
+        data={
+            "document_id": document.id,
+            "kind": document.kind,
+            "via": how,
+            **({delegation.AS_DEPUTY: as_deputy} if as_deputy else {}),
+        },
         at=now.astimezone(UTC),
     )
     session.add(event)

@@ -19,6 +19,7 @@ from storage.models import (
     Agreement,
     AuditEvent,
     Case,
+    Delegation,
     Document,
     NewsItem,
     Payment,
@@ -27,7 +28,7 @@ from storage.models import (
     User,
     UserRole,
 )
-from workflow import access
+from workflow import access, delegation
 from workflow.durations import Duration
 from workflow.errors import (
     KelengkapanMissing,
@@ -120,7 +121,7 @@ async def act(
     chosen = step.action(action) if task.kind == "step" else None
     if chosen is None:
         raise UnknownAction("Tombol ini tidak berlaku untuk langkah ini.")
-    check_actor(spec, case, task, actor)
+    deputy = await authorise(session, spec, case, task, actor, now)
     text = _clean_note(note)
     if chosen.needs_reason and not text:
         raise ReasonRequired(_reason_prompt(chosen))
@@ -129,7 +130,9 @@ async def act(
         if confirm_checklist:
             task.checklist = {**task.checklist, **{k.key: True for k in step.kelengkapan}}
     if chosen.kind == ActionKind.return_:
-        return await _return_to_applicant(session, spec, case, task, actor, chosen, text, now)
+        returned = await _return_to_applicant(session, spec, case, task, actor, chosen, text, now)
+        _as_deputy(returned.event, deputy)
+        return returned
     task.status, task.closed_at, task.closed_by, task.action = DONE, now, actor.id, chosen.name
     task.next_notice_at = None  # no notices for a task that is not open
     task.assignee_id = task.assignee_id or actor.id
@@ -140,6 +143,7 @@ async def act(
         "effects": [e.value for e in chosen.effects],
         **numbers,
     }
+    _as_deputy(event, deputy)
     result = Transition(case=case, spec=spec, event=event, closed_task=task, action=chosen)
     result.numbers = numbers
     if chosen.kind == ActionKind.reject:
@@ -199,14 +203,16 @@ async def toggle_check(
     session: AsyncSession, *, task_id: int, actor: User, key: str, now: datetime
 ) -> Task:
     task, case, spec = await _load_open_task(session, task_id, for_update=True)
-    check_actor(spec, case, task, actor)
+    deputy = await authorise(session, spec, case, task, actor, now)
     step = spec.step(task.step_number)
     if key not in {k.key for k in step.kelengkapan}:
         raise UnknownAction("Kelengkapan ini tidak ada di langkah ini.")
     value = not bool(task.checklist.get(key))
     task.checklist = {**task.checklist, key: value}
     task.assignee_id = task.assignee_id or actor.id
-    _event(session, case, task, actor, task.role, "check", now, None).data = {key: value}
+    event = _event(session, case, task, actor, task.role, "check", now, None)
+    event.data = {key: value}
+    _as_deputy(event, deputy)
     return task
 
 
@@ -215,11 +221,13 @@ async def add_note(
 ) -> AuditEvent:
     """A disposition note: an event of its own, so the disposition sheet can be rebuilt."""
     task, case, spec = await _load_open_task(session, task_id)
-    check_actor(spec, case, task, actor)
+    deputy = await authorise(session, spec, case, task, actor, now)
     text = _clean_note(note)
     if not text:
         raise ReasonRequired("Catatan tidak boleh kosong.")
-    return _event(session, case, task, actor, task.role, "note", now, text)
+    event = _event(session, case, task, actor, task.role, "note", now, text)
+    _as_deputy(event, deputy)
+    return event
 
 
 async def add_news(
@@ -277,14 +285,21 @@ async def news_count(session: AsyncSession, case_id: int, period: int) -> int:
     return int(count or 0)
 
 
-async def holders(session: AsyncSession, spec: SopSpec, task: Task, case: Case) -> list[User]:
-    """Everyone who may act on a task: the applicant for his own steps, else the role's holders."""
+async def holders(
+    session: AsyncSession, spec: SopSpec, task: Task, case: Case, now: datetime | None = None
+) -> list[User]:
+    """Everyone who may act on a task: the applicant for his own steps, else the role's holders
+    (and, given `now`, the role's deputies then)."""
     if task.role == spec.applicant_role:
         applicant = await session.get(User, case.applicant_id)
         return [applicant] if applicant else []
-    rows = await session.scalars(
-        select(User).join(UserRole).where(UserRole.role == task.role).order_by(User.id)
+    rows = list(
+        await session.scalars(
+            select(User).join(UserRole).where(UserRole.role == task.role).order_by(User.id)
+        )
     )
+    if now is not None:
+        rows += [u for u in await delegation.deputies(session, task.role, now) if u not in rows]
     return [user for user in rows if user.id != case.applicant_id]  # never on one's own case
 
 
@@ -333,12 +348,30 @@ async def _get_case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-def check_actor(spec: SopSpec, case: Case, task: Task, actor: User) -> None:
+async def authorise(
+    session: AsyncSession, spec: SopSpec, case: Case, task: Task, actor: User, now: datetime
+) -> Delegation | None:
+    """check_actor, with the role's deputies at `now`: the delegation acted under, or None."""
+    deputy = None
+    if task.role != spec.applicant_role and task.role not in actor.role_keys:
+        deputy = await delegation.acting_for(session, actor, task.role, now)
+    check_actor(spec, case, task, actor, deputy_for={deputy.role} if deputy else set())
+    return deputy
+
+
+def _as_deputy(event: AuditEvent, deputy: Delegation | None) -> None:
+    if deputy is not None:
+        event.data = {**(event.data or {}), delegation.AS_DEPUTY: deputy.id}
+
+
+def check_actor(
+    spec: SopSpec, case: Case, task: Task, actor: User, deputy_for: set[str] | None = None
+) -> None:
     if task.role == spec.applicant_role:
         if case.applicant_id != actor.id:
             raise NotAllowed("Langkah ini hanya dapat dilakukan oleh pemohon.")
         return
-    if task.role not in actor.role_keys:
+    if task.role not in actor.role_keys and task.role not in (deputy_for or set()):
         raise NotAllowed(
             f"Langkah ini hanya dapat dilakukan oleh {spec.role_name(task.role)}; "
             "Anda tidak memegang peran tersebut."

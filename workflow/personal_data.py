@@ -155,6 +155,26 @@ def write_private(path: Path, content: bytes) -> Path:
     return path
 
 
+async def erase_documents(session: AsyncSession, archive: Archive, docs: list[Document]) -> int:
+    """The rows go, and each file leaves the archive unless another row still points at the
+    same content; a news item keeps its entry without the screenshot. Returns files deleted."""
+    doc_ids = [d.id for d in docs]
+    if not doc_ids:
+        return 0
+    deleted = 0
+    for item in await session.scalars(select(NewsItem).where(NewsItem.screenshot_id.in_(doc_ids))):
+        item.screenshot_id = None
+    for doc in docs:
+        shared = await session.scalar(
+            select(Document.id).where(Document.path == doc.path, Document.id.not_in(doc_ids))
+        )
+        if shared is None and archive.path_of(doc).is_file():
+            archive.discard(session, doc)  # the file goes when the erasure commits
+            deleted += 1
+    await session.execute(delete(Document).where(Document.id.in_(doc_ids)))
+    return deleted
+
+
 @dataclass
 class Erasure:
     user_id: int
@@ -217,24 +237,9 @@ async def erase(
                 at=now.astimezone(UTC),
             )
         )
-    # Files: deleted from the archive unless another row still points at the same content.
     docs = await _documents(session, user)
     doc_ids = [d.id for d in docs]
-    deleted = 0
-    if doc_ids:
-        for item in await session.scalars(
-            select(NewsItem).where(NewsItem.screenshot_id.in_(doc_ids))
-        ):
-            item.screenshot_id = None
-        for doc in docs:
-            shared = await session.scalar(
-                select(Document.id).where(Document.path == doc.path, Document.id.not_in(doc_ids))
-            )
-            path = archive.path_of(doc)
-            if shared is None and path.is_file():
-                path.unlink()
-                deleted += 1
-        await session.execute(delete(Document).where(Document.id.in_(doc_ids)))
+    deleted = await erase_documents(session, archive, docs)
     export_path(archive, user).unlink(missing_ok=True)
     # Message copies: their own chat's are gone; elsewhere their name, NIK and phone are struck.
     await session.execute(delete(TaskPrompt).where(TaskPrompt.chat_id == user.telegram_id))

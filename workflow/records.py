@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Agreement, AuditEvent, Case, Document, MediaOutlet, NewsItem, User
-from workflow import terms
+from workflow import delegation, terms
 from workflow.registry import spec_of
 from workflow.spec import Effect, SopSpec
 
@@ -150,6 +151,7 @@ class Draft:
     number: str | None = None
     signed_on: date | None = None
     signed_by: str = ""
+    signed_as: str = ""  # "Plh." when a deputy signed for the head of office
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ async def receipt(session: AsyncSession, case: Case) -> Receipt:
         office=OfficeInfo.of(spec),
         case=await case_head(session, spec, case),
         received_by=actor.name if actor else "-",
-        received_role=spec.role_name(event.role or "") if event else "-",
+        received_role=delegation.title_of(spec, event.role, event.data) if event else "-",
         documents=tuple(ReceivedDoc(labels.get(d.kind, ""), d.file_name, d.kind) for d in docs),
     )
 
@@ -301,7 +303,7 @@ async def disposition(session: AsyncSession, case: Case) -> Disposition:
         out.append(
             DispositionRow(
                 step=step.number,
-                role=_short_role(spec, event.role or step.role),
+                role=_short_role(spec, event.role or step.role, event.data),
                 actor=name,
                 paraf=initials(name),
                 action=action.label if action else event.action,
@@ -330,9 +332,12 @@ def _forwarded_to(spec: SopSpec, event: AuditEvent, later: list[tuple[AuditEvent
     return "-"
 
 
-def _short_role(spec: SopSpec, key: str) -> str:
+def _short_role(spec: SopSpec, key: str, data: dict[str, Any] | None = None) -> str:
     role = spec.roles.get(key)
-    return (role.short or role.name) if role else key
+    name = (role.short or role.name) if role else key
+    if (data or {}).get(delegation.AS_DEPUTY):  # a deputy signed this row: "Plh. Kadis"
+        return f"{spec.deputy_prefix} {name}"
+    return name
 
 
 def terms_of(spec: SopSpec, agreement: Agreement | None) -> Terms:
@@ -367,7 +372,18 @@ async def draft(session: AsyncSession, case: Case, today: datetime) -> Draft:
             else None
         ),
         signed_by=signer.name if signer else "",
+        signed_as=spec.deputy_prefix if await _signed_by_deputy(session, case) else "",
     )
+
+
+async def _signed_by_deputy(session: AsyncSession, case: Case) -> bool:
+    events = await session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id.desc())
+    )
+    for event in events:
+        if Effect.sign.value in (event.data or {}).get("effects", []):
+            return bool(event.data.get(delegation.AS_DEPUTY))
+    return False
 
 
 async def agenda(session: AsyncSession, year: int) -> list[AgendaRow]:

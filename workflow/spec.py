@@ -169,6 +169,18 @@ class Agreement(Frozen):
     )
 
 
+class Retention(Frozen):
+    """How long a journalist's identity files are kept (UU 27/2022: no longer than needed).
+
+    `id_documents_years`: the files a journalist uploaded about themselves rather than into a
+    case (press card / ID card, proof of owning their media, other registration uploads) are
+    erased this many years after their last case closed, or after registration when they never
+    applied; a case's own file stays with the case. None: kept until the person asks for
+    erasure."""
+
+    id_documents_years: int | None = Field(default=None, ge=1, le=30)
+
+
 class Header(Frozen):
     number: str
     name: str
@@ -202,6 +214,9 @@ class SopSpec(Frozen):
     # holding an open task on it; and who may manage officials in the chat (/petugas).
     records_roles: tuple[str, ...] = ()
     manager_roles: tuple[str, ...] = ()
+    # How a deputy's title is written before the role's name ("Plh." or "Plt.").
+    deputy_prefix: str = Field(default="Plh.", min_length=1, max_length=10)
+    retention: Retention = Retention()
     start: int
     steps: tuple[Step, ...] = Field(min_length=1)
 
@@ -217,6 +232,11 @@ class SopSpec(Frozen):
 
     def role_name(self, role: str) -> str:
         return self.roles[role].name if role in self.roles else role
+
+    def role_title(self, role: str, deputy: bool = False) -> str:
+        """The role's name as records show it: "Plh. Kepala Dinas" when a deputy acted."""
+        name = self.role_name(role)
+        return f"{self.deputy_prefix} {name}" if deputy else name
 
     def sla_for(self, step: Step) -> SlaPolicy:
         return step.sla or self.sla

@@ -136,7 +136,12 @@ class World:
         sender = self._sender = sender_for(product, adapter.api, settings)
         self.fake.idle_probe = lambda: inflight.idle and sender.idle
         self._scheduler = SlaScheduler(
-            product.sessions, self.clock, self.spec, sender.wake, every_seconds=5
+            product.sessions,
+            self.clock,
+            self.spec,
+            sender.wake,
+            every_seconds=5,
+            archive=product.app.deps.archive,
         )
         await adapter.start()
         await sender.start()
@@ -528,7 +533,7 @@ class World:
             "action": label,
             "step": entry.step_number,
             "actor": entry.actor,
-            "role": self.spec.role_name(entry.role) if entry.role else None,
+            "role": self.spec.role_title(entry.role, entry.as_deputy) if entry.role else None,
             "note": entry.note,
         }
 
