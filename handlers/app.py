@@ -254,12 +254,12 @@ async def cmd_start(ctx: Ctx, arg: str) -> None:
     if user is not None and user.is_journalist:
         await ctx.clear_state()
         ctx.say("menu_journalist")
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, True))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec.report_roles))
     elif user is not None and user.role_keys:
         await ctx.clear_state()
         roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
         ctx.say("menu_official", roles=roles)
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, False))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec.report_roles))
     elif registration.in_registration(ctx.state.name):
         await registration.ask(ctx, ctx.state.name.removeprefix("reg:"))  # pick up where we were
     else:
@@ -346,6 +346,8 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await journalist.start_news(ctx, cb.id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
+    elif cb.op == Op.report:
+        await reports.on_period(ctx, cb.arg)
     elif cb.op in (Op.revoke, Op.uninvite):
         await staff.on_button(ctx, cb)
     else:

@@ -33,6 +33,8 @@ class Op(StrEnum):
     upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
     revoke = "p"  # /petugas: take a role (arg) from an official (id)
     uninvite = "i"  # /petugas: cancel a pending invite (id)
+    report = "l"  # /laporan: the period (arg: bulan_ini, bulan_lalu, tahun_ini)
+    answer = "t"  # "Balas" to a journalist's question (id: her user id)
 
 
 @dataclass(frozen=True)

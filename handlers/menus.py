@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from handlers.replies import SetCommands
 
 GUEST = (("start", "Daftar / mulai"), ("bantuan", "Bantuan"))
@@ -9,6 +11,7 @@ JOURNALIST = (
     ("ajukan", "Ajukan permohonan kerja sama"),
     ("status", "Status permohonan Anda"),
     ("berita", "Kirim berita yang sudah tayang"),
+    ("tanya", "💬 Tanya petugas"),
     ("datasaya", "Data pribadi Anda: lihat, unduh, minta hapus"),
     ("batal", "Batalkan isian yang berjalan"),
     ("bantuan", "Bantuan"),
@@ -20,18 +23,20 @@ OFFICIAL = (
 )
 
 
-HEAD_ROLES = ("kadis", "sekretaris", "kabid", "kasi")  # who may ask for /laporan
 REPORT = ("laporan", "Laporan kepatuhan waktu SOP")
 # A menu hint only: who may manage officials is the SOP's manager_roles, checked on every use.
 MANAGER_ROLES = ("kadis", "admin")
 STAFF = ("petugas", "Kelola petugas dan undangan")
 
 
-def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands:
+def commands_for(
+    chat_id: int, roles: set[str], journalist: bool, report_roles: Collection[str]
+) -> SetCommands:
+    """``report_roles``: the SOP's roles that may ask for /laporan (heads of office)."""
     commands: list[tuple[str, str]] = []
     if roles:
         commands += OFFICIAL
-    if roles & set(HEAD_ROLES):
+    if roles & set(report_roles):
         commands.insert(1, REPORT)
     if roles & set(MANAGER_ROLES):
         commands.insert(1, STAFF)

@@ -25,8 +25,11 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(bot: BotUnderTest)
     kadis = who["kadis"]
     assert "laporan" in [c["command"] for c in bot.fake.commands(kadis.chat_id)]
     await kadis.send("/laporan")
+    await kadis.press("Bulan ini")
     photo = next(m for m in reversed(kadis.bot_messages) if m.photo)
-    assert "Laporan" in (photo.caption or "") or "SOP" in (photo.caption or "")
+    caption = photo.caption or ""
+    assert "Ketepatan waktu SOP" in caption and "paling lambat" in caption
+    assert "Petugas Admin" in caption and "biasanya terlambat 2 menit" in caption
     image = Image.open(io.BytesIO(photo.photo_bytes))
     assert image.width >= 800
     name, content, _caption = kadis.documents[-1]
