@@ -14,6 +14,7 @@ from handlers import (
     mydata,
     officials,
     parsing,
+    questions,
     registration,
     reports,
     staff,
@@ -27,12 +28,13 @@ from handlers.menus import commands_for, default_commands
 from handlers.outbox import enqueue
 from handlers.ports import FileFetcher
 from handlers.prefetch import prefetch
-from handlers.render import render, toast
+from handlers.render import fit, render, toast
 from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
 from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
 from storage.models import Task, TaskPrompt
+from workflow import office
 from workflow.clock import Clock
 from workflow.errors import WorkflowError
 
@@ -216,14 +218,21 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await journalist.on_news_message(ctx, event)
     elif state == "confirm":
         ctx.say("confirm_pending")
+    elif state == questions.ASK_STATE and text:
+        await questions.send_question(ctx, text)
+    elif state == questions.ANSWER_STATE and text:
+        await questions.send_answer(ctx, text)
     elif state in ("reason", "note") and text:
         await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
     elif state == "attach":
         await _attach(ctx, event)
     elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
         await journalist.revision_file(ctx, event, case.id)
-    elif state in ("reason", "note"):
+    elif state in ("reason", "note", questions.ASK_STATE, questions.ANSWER_STATE):
         ctx.say("text_please")
+    elif text and not text.startswith("/") and ctx.user is not None and ctx.user.is_journalist:
+        # "halo pak, kapan diproses?" is a question for the office, not a command we missed.
+        await questions.send_question(ctx, text)
     else:
         ctx.say(
             "unknown_text",
@@ -279,16 +288,18 @@ async def cmd_cancel(ctx: Ctx, _arg: str) -> None:
 
 
 async def cmd_help(ctx: Ctx, _arg: str) -> None:
-    user = ctx.user
+    """One message: the menus of what the user is, then how to reach the office."""
+    user, spec = ctx.user, ctx.deps.spec
+    parts: list[str] = []
     if user is not None and user.is_journalist:
-        ctx.say("menu_journalist")
+        parts.append(render("menu_journalist", tz=ctx.tz))
     if user is not None and user.role_keys:
-        ctx.say(
-            "menu_official",
-            roles=", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys)),
-        )
+        roles = ", ".join(spec.role_name(r) for r in sorted(user.role_keys))
+        parts.append(render("menu_official", tz=ctx.tz, roles=roles))
     if user is None or not (user.is_journalist or user.role_keys):
-        ctx.say("help_guest")
+        parts.append(render("help_guest", tz=ctx.tz))
+    parts.append(render("office_contact", office=office.contact(spec)))
+    ctx.send(SendMessage(ctx.chat_id, fit("\n\n".join(parts))))
 
 
 async def cmd_request(ctx: Ctx, _arg: str) -> None:
@@ -320,6 +331,7 @@ COMMANDS: dict[str, Command] = {
     "laporan": reports.laporan,
     "petugas": staff.cmd_staff,
     "datasaya": mydata.cmd_mydata,
+    "tanya": questions.cmd_ask,
 }
 
 
@@ -346,6 +358,8 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await journalist.start_news(ctx, cb.id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
+    elif cb.op == Op.answer:
+        await questions.on_reply_button(ctx, cb.id)
     elif cb.op == Op.report:
         await reports.on_period(ctx, cb.arg)
     elif cb.op in (Op.revoke, Op.uninvite):

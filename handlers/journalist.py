@@ -169,7 +169,7 @@ async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # ty
                 "label": action.label if action else event.action,
                 "role": spec.role_name(event.role or ""),
                 "note": short(event.note, 150)
-                if event.note and event.action in ("return", "reject", "no")
+                if event.note and event.action in ("return", "reject", "no", "question", "answer")
                 else "",
             }
         )
