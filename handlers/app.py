@@ -36,7 +36,7 @@ from storage.db import transaction
 from storage.models import Task, TaskPrompt
 from workflow import office
 from workflow.clock import Clock
-from workflow.errors import WorkflowError
+from workflow.errors import NotAllowed, WorkflowError
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ async def _attach(ctx: Ctx, event: MessageEvent) -> None:
     task = await ctx.session.get(Task, int(ctx.state.data["task_id"]))
     if task is None or ctx.user is None or task.role not in ctx.user.role_keys:
         await ctx.clear_state()
-        raise WorkflowError("Anda tidak berwenang melampirkan berkas pada permohonan ini.")
+        raise NotAllowed("attach_not_allowed")
     try:
         document = await receive(ctx, event, "attachment", "attachment", case_id=task.case_id)
     except parsing.InputError as error:

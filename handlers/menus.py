@@ -1,52 +1,41 @@
-"""Command menus per kind of user (setMyCommands with a chat scope)."""
+"""Command menus per kind of user (setMyCommands with a chat scope); the descriptions are in
+templates/messages/commands.txt.j2."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from handlers.replies import SetCommands
+from workflow import wording
 
-GUEST = (("start", "Daftar / mulai"), ("bantuan", "Bantuan"))
-JOURNALIST = (
-    ("ajukan", "Ajukan permohonan kerja sama"),
-    ("status", "Status permohonan Anda"),
-    ("berita", "Kirim berita yang sudah tayang"),
-    ("tanya", "💬 Tanya petugas"),
-    ("datasaya", "Data pribadi Anda: lihat, unduh, minta hapus"),
-    ("batal", "Batalkan isian yang berjalan"),
-    ("bantuan", "Bantuan"),
-)
-OFFICIAL = (
-    ("tugas", "Tugas terbuka Anda"),
-    ("batal", "Batalkan isian yang berjalan"),
-    ("bantuan", "Bantuan"),
-)
-
-
-REPORT = ("laporan", "Laporan kepatuhan waktu SOP")
+GUEST = ("start", "bantuan")
+JOURNALIST = ("ajukan", "status", "berita", "tanya", "datasaya", "batal", "bantuan")
+OFFICIAL = ("tugas", "batal", "bantuan")
+REPORT = "laporan"
 # A menu hint only: who may manage officials is the SOP's manager_roles, checked on every use.
 MANAGER_ROLES = ("kadis", "admin")
-STAFF = ("petugas", "Kelola petugas dan undangan")
+STAFF = "petugas"
 
 
 def commands_for(
     chat_id: int, roles: set[str], journalist: bool, report_roles: Collection[str]
 ) -> SetCommands:
     """``report_roles``: the SOP's roles that may ask for /laporan (heads of office)."""
-    commands: list[tuple[str, str]] = []
+    names: list[str] = []
     if roles:
-        commands += OFFICIAL
+        names += OFFICIAL
     if roles & set(report_roles):
-        commands.insert(1, REPORT)
+        names.insert(1, REPORT)
     if roles & set(MANAGER_ROLES):
-        commands.insert(1, STAFF)
+        names.insert(1, STAFF)
     if journalist:
-        commands = [c for c in JOURNALIST if c not in commands] + commands
-    seen: dict[str, str] = {}
-    for name, text in commands or GUEST:
-        seen.setdefault(name, text)
-    return SetCommands(tuple(seen.items()), chat_id)
+        names = [c for c in JOURNALIST if c not in names] + names
+    return SetCommands(_described(dict.fromkeys(names or GUEST)), chat_id)
 
 
 def default_commands() -> SetCommands:
-    return SetCommands(GUEST, None)
+    return SetCommands(_described(GUEST), None)
+
+
+def _described(names: Sequence[str] | dict[str, None]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, wording.phrase("commands", name)) for name in names)

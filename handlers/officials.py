@@ -124,10 +124,10 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
 async def _task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec]:
     task = await ctx.session.get(Task, task_id)
     if task is None:
-        raise NotFound("Tugas ini tidak ditemukan.")
+        raise NotFound("task_not_found")
     case = await ctx.session.get(Case, task.case_id)
     if case is None:
-        raise NotFound("Permohonan tidak ditemukan.")
+        raise NotFound("case_not_found")
     return task, case, await spec_of(ctx.session, case.sop_version_id)
 
 
@@ -135,18 +135,18 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
     task, case, spec = await _task(ctx, task_id)
     actor = ctx.user
     if actor is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     action = spec.step(task.step_number).action(action_name)
     if action is not None and action.needs_reason and task.status == engine.OPEN:
         engine.check_actor(spec, case, task, actor)
-        what = "alasan" if action.kind.value in ("return", "reject") else "catatan"
+        is_reason = action.kind.value in ("return", "reject")  # else a decision's note
         await ctx.set_state("reason", task_id=task.id, action=action.name)
         ctx.answer()
         ctx.say(
             "ask_reason",
             label=action.label,
             case=case,
-            what=what,
+            is_reason=is_reason,
             markup=InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),)),
         )
         return
@@ -205,7 +205,7 @@ async def take_reason(ctx: Ctx, text: str) -> None:
     task_id, action = int(ctx.state.data["task_id"]), str(ctx.state.data["action"])
     if ctx.user is None:
         await ctx.clear_state()
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     task, case, spec = await _task(ctx, task_id)
     chosen = spec.step(task.step_number).action(action)
     if chosen is not None and chosen.confirm and task.status == engine.OPEN:
@@ -330,7 +330,7 @@ async def _answer_yes(ctx: Ctx, task_id: int, action_name: str, message_id: int)
 
 async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     task = await engine.toggle_check(
         ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now
     )
@@ -364,7 +364,7 @@ def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
         or (task.role == spec.applicant_role and case.applicant_id == user.id)
     )
     if not allowed:
-        raise NotAllowed("Anda tidak berwenang membuka permohonan ini.")
+        raise NotAllowed("case_not_yours")
     assert user is not None
     access.check_not_applicant(spec, case, task.role, user)
 
@@ -374,7 +374,7 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
     (the button's task id only names the case); each file shown is recorded."""
     _task_row, case, spec = await _task(ctx, task_id)
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     role = await access.require_view(ctx.session, spec, case, ctx.user)
     docs = await engine.case_documents(ctx.session, case)
     ctx.answer()
@@ -414,7 +414,7 @@ async def take_note(ctx: Ctx, text: str) -> None:
     task_id = int(ctx.state.data["task_id"])
     await ctx.clear_state()
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     event = await engine.add_note(
         ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now
     )

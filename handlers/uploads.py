@@ -6,7 +6,6 @@ from handlers import parsing
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prefetch import DownloadFailed
-from handlers.render import toast
 from storage.models import Document
 
 
@@ -16,8 +15,7 @@ async def receive(
     """Raises parsing.InputError with a message saying what is wanted; nothing is stored then."""
     incoming = event.file
     if incoming is None:
-        words = parsing.SLOTS[slot][1]
-        raise parsing.InputError(f"Saya menunggu berkas: kirim {words}.")
+        raise parsing.InputError("file_expected", wanted=parsing.slot_words(slot))
     mime = "image/jpeg" if incoming.is_photo else incoming.mime_type
     accepted = parsing.upload_type(
         slot, mime, incoming.file_name, incoming.size, ctx.deps.max_upload_bytes
@@ -25,14 +23,11 @@ async def receive(
     try:
         content = await ctx.files.download(incoming.file_id)
     except DownloadFailed:
-        raise parsing.InputError(toast("download_failed")) from None
+        raise parsing.InputError("download_failed") from None
     if len(content) > ctx.deps.max_upload_bytes:
-        raise parsing.InputError("Berkas terlalu besar.")
+        raise parsing.InputError("file_too_big")
     if not parsing.sniff_matches(content, accepted):
-        raise parsing.InputError(
-            "Isi berkas tidak sesuai jenisnya (mungkin rusak atau salah ekstensi). "
-            f"Kirim {parsing.SLOTS[slot][1]}."
-        )
+        raise parsing.InputError("file_mismatch", wanted=parsing.slot_words(slot))
     name = incoming.file_name or f"{kind}.{accepted.rsplit('/', 1)[-1].replace('jpeg', 'jpg')}"
     assert ctx.user is not None
     return await ctx.deps.archive.add(
