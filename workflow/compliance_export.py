@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from workflow import wording
 from workflow.compliance import PersonRow, Report, StepRow
 from workflow.timefmt import format_date, format_rough, format_span, format_when
 
@@ -376,8 +377,8 @@ PEOPLE_IN_CHART = 8
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    # The report's words live in templates/messages/ like every message of the bot; read here
-    # directly (not through handlers.render) because workflow/ never imports handlers/.
+    # The caption is HTML, so this environment escapes (workflow.wording's is for plain text);
+    # read here directly because workflow/ never imports handlers/.
     return Environment(
         loader=PackageLoader("templates", ""),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -388,9 +389,9 @@ def _env() -> Environment:
 
 
 def words(name: str, *args: object) -> str:
-    """A phrase of the report from templates/messages/report_words.txt.j2 (plain text)."""
-    module = _env().get_template("messages/report_words.txt.j2").module
-    return str(getattr(module, name)(*args)).strip()
+    """A phrase of the report from templates/messages/report_words.txt.j2 (plain text; a line
+    break in it is kept, for the chart)."""
+    return str(getattr(wording.module("report_words"), name)(*args)).strip()
 
 
 def verdict(person: PersonRow) -> str:

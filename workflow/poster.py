@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import io
 import textwrap
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from workflow import wording
 
 # A4 at 150 dpi: sharp enough to print, small enough to send in a chat.
 DPI = 150
@@ -17,14 +16,8 @@ MARGIN = 110
 INK, ACCENT = "#111111", "#1565c0"
 
 
-@lru_cache(maxsize=1)
-def _words() -> object:
-    env = Environment(loader=PackageLoader("templates", ""), undefined=StrictUndefined)
-    return env.get_template("messages/poster.txt.j2").module
-
-
 def _say(name: str) -> str:
-    return str(getattr(_words(), name)()).strip()
+    return wording.phrase("poster", name)
 
 
 def _font(bold: bool, size: int):  # type: ignore[no-untyped-def]
