@@ -549,6 +549,7 @@ def caption(report: Report, tz: str) -> str:
                 "verdict": verdict(p),
                 "closed": p.closed,
                 "on_time": p.on_time,
+                "share": share_text(p.within),
                 "worst": worst_text(p),
                 "overdue": words("overdue", p.overdue_now) if p.overdue_now else "",
             }
