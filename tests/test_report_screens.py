@@ -101,6 +101,8 @@ def test_report_caption_snapshot(sop_id: str) -> None:
     # What the head must never read again: a late official summed up as "0 terlambat".
     assert "3 jam 20 menit" in text and "0 terlambat kini" not in text
     assert text.index("Budi Santoso") < text.index("Hendra") < text.index("Sari Dewi")
+    # The headline is the office's work: the applicant's own steps are counted apart.
+    assert "Petugas menyelesaikan 9 tugas: 6 tepat waktu (67%)" in text
 
 
 @pytest.mark.parametrize("sop_id", SOPS)

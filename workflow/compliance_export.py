@@ -396,20 +396,20 @@ def words(name: str, *args: object) -> str:
 
 def verdict(person: PersonRow) -> str:
     """How this person usually does, in plain words: "biasanya terlambat 2 jam"."""
-    typical = person.typical_delay
+    typical, worst = person.typical_delay, person.worst_delay
     return words(
         "verdict",
         person.closed,
         person.late,
         format_rough(typical) if typical and typical >= timedelta(minutes=1) else "",
-        "",
+        format_span(worst, fold_days=False) if worst else "",
     )
 
 
 def worst_text(person: PersonRow) -> str:
     """The real delays, never hidden by a typical value: "terlambat 1 kali: 3 jam 20 menit"."""
-    if not person.late or person.worst_delay is None:
-        return ""
+    if not person.late or person.worst_delay is None or person.closed == 1:
+        return ""  # one task: the verdict already says its delay
     return words("worst", person.late, format_span(person.worst_delay, fold_days=False))
 
 
