@@ -30,6 +30,20 @@ def test_poster_png_and_pdf_are_written_for_a_look() -> None:
     assert round(float(page.mediabox.width)) == 595  # A4 in points
 
 
+def test_the_printed_code_is_exactly_the_links_qr_code() -> None:
+    import segno
+
+    link = "https://t.me/mitramedia_sanggau_bot"
+    page, (left, top, scale) = poster.draw(link, "Dinas Uji")
+    gray = page.convert("L")
+    matrix = segno.make(link, error="m").matrix
+    assert scale >= 10  # modules a phone camera resolves from arm's length on A4
+    for row, modules in enumerate(matrix):
+        for col, dark in enumerate(modules):
+            pixel = gray.getpixel((left + col * scale + scale // 2, top + row * scale + scale // 2))
+            assert (pixel < 128) == bool(dark), (row, col)
+
+
 def test_link_prints_the_start_link_and_writes_the_poster(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     monkeypatch.setenv("SOP", "trenggalek-kerjasama-media")

@@ -30,7 +30,8 @@ def _font(bold: bool, size: int):  # type: ignore[no-untyped-def]
 
 
 def draw(link: str, office: str, unit: str = ""):  # type: ignore[no-untyped-def]
-    """The poster as a Pillow image (RGB, A4 at 150 dpi)."""
+    """The poster as a Pillow image (RGB, A4 at 150 dpi), and where its QR code sits:
+    (left, top, pixels per module) of the code's first module, inside its quiet zone."""
     import segno
     from PIL import Image, ImageDraw
 
@@ -55,12 +56,13 @@ def draw(link: str, office: str, unit: str = ""):  # type: ignore[no-untyped-def
     code = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     side = code.width
     y += 20
-    page.paste(code, ((PAGE[0] - side) // 2, y))
+    left, top = (PAGE[0] - side) // 2, y
+    page.paste(code, (left, top))
     y += side + 30
     y = _lines(pen, y, _say("scan"), _font(True, 36), INK, width, gap=10, center=True)
     y = _lines(pen, y + 20, _say("or_open"), _font(False, 32), "#444444", width, center=True)
     _lines(pen, y + 4, link, _font(True, 40), ACCENT, width, center=True)
-    return page
+    return page, (left + 4 * scale, top + 4 * scale, scale)
 
 
 def _lines(
@@ -79,7 +81,7 @@ def _lines(
 def write(link: str, office: str, unit: str, folder: Path, stem: str) -> tuple[Path, Path]:
     """The poster as ``<stem>.png`` and ``<stem>.pdf`` (A4) in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    page = draw(link, office, unit)
+    page, _code = draw(link, office, unit)
     png, pdf = folder / f"{stem}.png", folder / f"{stem}.pdf"
     page.save(png, dpi=(DPI, DPI))
     page.save(pdf, "PDF", resolution=float(DPI))
