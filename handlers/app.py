@@ -263,12 +263,12 @@ async def cmd_start(ctx: Ctx, arg: str) -> None:
     if user is not None and user.is_journalist:
         await ctx.clear_state()
         ctx.say("menu_journalist")
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec.report_roles))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
     elif user is not None and user.role_keys:
         await ctx.clear_state()
         roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
         ctx.say("menu_official", roles=roles)
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec.report_roles))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec))
     elif registration.in_registration(ctx.state.name):
         await registration.ask(ctx, ctx.state.name.removeprefix("reg:"))  # pick up where we were
     else:

@@ -3,30 +3,28 @@ templates/messages/commands.txt.j2."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from handlers.replies import SetCommands
 from workflow import wording
+from workflow.spec import SopSpec
 
 GUEST = ("start", "bantuan")
 JOURNALIST = ("ajukan", "status", "berita", "tanya", "datasaya", "batal", "bantuan")
 OFFICIAL = ("tugas", "batal", "bantuan")
 REPORT = "laporan"
-# A menu hint only: who may manage officials is the SOP's manager_roles, checked on every use.
-MANAGER_ROLES = ("kadis", "admin")
 STAFF = "petugas"
 
 
-def commands_for(
-    chat_id: int, roles: set[str], journalist: bool, report_roles: Collection[str]
-) -> SetCommands:
-    """``report_roles``: the SOP's roles that may ask for /laporan (heads of office)."""
+def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec) -> SetCommands:
+    """The menu of one chat. Who sees /laporan and /petugas is the SOP's data (report_roles,
+    manager_roles), the same lists every use of those commands is checked against."""
     names: list[str] = []
     if roles:
         names += OFFICIAL
-    if roles & set(report_roles):
+    if roles & set(spec.report_roles):
         names.insert(1, REPORT)
-    if roles & set(MANAGER_ROLES):
+    if roles & set(spec.manager_roles):
         names.insert(1, STAFF)
     if journalist:
         names = [c for c in JOURNALIST if c not in names] + names

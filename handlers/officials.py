@@ -88,9 +88,7 @@ async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None 
         waiting=waiting or 0,
         markup=RemoveKeyboard() if invite.phone else None,
     )
-    ctx.send(
-        commands_for(ctx.chat_id, user.role_keys, user.is_journalist, ctx.deps.spec.report_roles)
-    )
+    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist, ctx.deps.spec))
 
 
 # ---------------------------------------------------------------- button presses

@@ -151,7 +151,7 @@ async def _finish(ctx: Ctx, user: User) -> None:
     await ctx.clear_state()
     masked = crypto.mask(user.nik)
     ctx.say("registered", user=user, outlet=outlet, nik_masked=masked, markup=RemoveKeyboard())
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec.report_roles))
+    ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
 
 
 def in_registration(state_name: str) -> bool:

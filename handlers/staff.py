@@ -127,9 +127,7 @@ async def revoke(
     if state.task_prompt or state.name == BOUND_STATE:
         await conversation.clear(session, user.telegram_id)
     out.append(SendMessage(user.telegram_id, render("role_revoked", roles=names)))
-    out.append(
-        commands_for(user.telegram_id, user.role_keys, user.is_journalist, spec.report_roles)
-    )
+    out.append(commands_for(user.telegram_id, user.role_keys, user.is_journalist, spec))
     return [r.role for r in taken], out
 
 

@@ -34,7 +34,7 @@ def test_the_report_command_is_offered_to_the_sops_report_roles() -> None:
         ("kadis", False),
         ("admin", False),
     ):
-        menu = commands_for(1, {role}, False, spec.report_roles)
+        menu = commands_for(1, {role}, False, spec)
         assert ("laporan" in dict(menu.commands)) is offered, role
 
 

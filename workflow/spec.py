@@ -244,7 +244,7 @@ class SopSpec(Frozen):
     agreement: Agreement = Agreement()
     sla: SlaPolicy = SlaPolicy()
     revision_time: DurationField = Duration(days=3)  # how long the applicant has to revise
-    digest_roles: tuple[str, ...] = ("kadis", "kabid")  # who gets the morning digest
+    digest_roles: tuple[str, ...] = ()  # who gets the morning digest (role keys)
     # Who may ask for /laporan (the SLA compliance report): the office's heads, by role key.
     report_roles: tuple[str, ...] = ()
     # Who may open any case's records and files (heads of office, the desk), besides the roles
