@@ -234,33 +234,21 @@ def _share(value: float | None) -> float | None:
 
 
 def as_xlsx(report: Report, path: Path) -> Path:
-    """A workbook with sheets "Per langkah", "Per petugas" and "Keterangan" (the definitions)."""
+    """A workbook with sheets "Per langkah", "Per petugas" and "Keterangan" (the definitions);
+    the words are in templates/messages/report_sheet.txt.j2."""
     from openpyxl import Workbook
 
     book = Workbook()
+    names = _sheet_lines("sheets")
     steps = book.active
     assert steps is not None  # a new workbook always has its first sheet
-    steps.title = "Per langkah"
+    steps.title = names[0]
     _fill(
         steps,
-        (
-            "SOP",
-            "Langkah",
-            "Pelaksana",
-            "Kegiatan",
-            "Standar",
-            "Standar (menit)",
-            "Jumlah selesai",
-            "Median (menit)",
-            "Median",
-            "P90 (menit)",
-            "P90",
-            "Tepat waktu",
-            "Terlambat kini",
-        ),
+        _sheet_lines("step_columns"),
         [
             [
-                r.sop_id,
+                r.sop_title or r.sop_id,  # the office knows its SOP by its title
                 r.step_number,
                 r.role_name,
                 r.activity,
@@ -276,22 +264,12 @@ def as_xlsx(report: Report, path: Path) -> Path:
             ]
             for r in report.steps
         ],
-        widths=(26, 9, 24, 48, 12, 10, 10, 10, 20, 10, 20, 12, 10),
+        widths=(40, 9, 24, 48, 12, 10, 10, 10, 20, 10, 20, 12, 10),
         percent_columns=(12,),
     )
     _fill(
-        book.create_sheet("Per petugas"),
-        (
-            "Petugas",
-            "Peran",
-            "Jumlah selesai",
-            "Median rasio",
-            "Tepat waktu",
-            "Terlambat kini",
-            "Biasanya",
-            "Biasanya terlambat (menit)",
-            "Paling lama terlambat (menit)",
-        ),
+        book.create_sheet(names[1]),
+        _sheet_lines("person_columns"),
         [
             [
                 p.name,
@@ -311,8 +289,8 @@ def as_xlsx(report: Report, path: Path) -> Path:
         ratio_columns=(4,),
     )
     _fill(
-        book.create_sheet("Keterangan"),
-        ("Keterangan", "Isi"),
+        book.create_sheet(names[2]),
+        _sheet_lines("definitions_header"),
         [[k, v] for k, v in _definitions(report)],
         widths=(22, 100),
     )
@@ -321,25 +299,18 @@ def as_xlsx(report: Report, path: Path) -> Path:
     return path
 
 
+def _sheet_lines(name: str, *args: object) -> list[str]:
+    """One line per cell from templates/messages/report_sheet.txt.j2 (headers, sheet names)."""
+    text = str(getattr(wording.module("report_sheet"), name)(*args))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _definitions(report: Report) -> list[tuple[str, str]]:
+    lines = _sheet_lines(
+        "definitions", period_text(report), format_when(report.now, report.timezone)
+    )
     return [
-        ("Periode", period_text(report)),
-        ("Terlambat kini per", format_when(report.now, report.timezone)),
-        ("Jumlah", "Tugas langkah yang selesai dalam periode (tanpa tugas batal dan perbaikan)."),
-        (
-            "Waktu",
-            "Dihitung dengan jam kerja kantor (atau hari kalender bila langkahnya begitu); "
-            "waktu menunggu perbaikan dari pemohon tidak dihitung.",
-        ),
-        ("Median", "Nilai tengah waktu penyelesaian."),
-        ("P90", "Peringkat terdekat: nilai ke-⌈0,9 × n⌉ dari yang tercepat."),
-        ("Tepat waktu", "Bagian tugas yang selesai paling lambat pada batas waktunya."),
-        ("Median rasio", "Median dari waktu ÷ standar tiap tugas; 1,00 = tepat standar."),
-        (
-            "Terlambat kini",
-            "Tugas terbuka yang sudah melewati batas waktu (tidak termasuk yang "
-            "menunggu perbaikan pemohon).",
-        ),
+        (term.strip(), meaning.strip()) for term, _, meaning in (x.partition("|") for x in lines)
     ]
 
 

@@ -40,7 +40,7 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(bot: BotUnderTest)
     assert name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(content))["Per langkah"]
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    row = next(r for r in rows if r[0] == "sanggau-hubungan-media" and r[1] == 2)
+    row = next(r for r in rows if r[0].startswith("SOP Layanan Hubungan Media") and r[1] == 2)
     step2 = dict(zip(header, row, strict=True))
     assert step2["Jumlah selesai"] == 1 and step2["Median (menit)"] == 7
     assert step2["Tepat waktu"] == 0  # 7 minutes against a 5-minute standard
