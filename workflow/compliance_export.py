@@ -372,7 +372,7 @@ def verdict(person: PersonRow) -> str:
         "verdict",
         person.closed,
         person.late,
-        format_rough(typical) if typical and typical >= timedelta(minutes=1) else "",
+        format_rough(typical) if typical and typical > timedelta(0) else "",
         format_span(worst, fold_days=False) if worst else "",
     )
 
@@ -430,10 +430,13 @@ def build_figure(report: Report, tz: str | None = None) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    people = _ranked(report)[:PEOPLE_IN_CHART]
+    ranked = _ranked(report)
+    people = ranked[:PEOPLE_IN_CHART]
     footer = _applicant_text(report)
+    if len(ranked) > len(people):  # the fastest are left out, and it says so
+        footer = "\n".join(x for x in (words("more", len(ranked) - len(people)), footer) if x)
     blocks = [0.95 + LINE_IN * len(_lines_under(p)) + 0.3 for p in people] or [1.2]
-    top, bottom = 1.3, (0.8 if footer else 0.2)
+    top, bottom = 1.3, 0.2 + 0.6 * (footer.count("\n") + 1 if footer else 0)
     height = top + sum(blocks) + bottom
     figure = Figure(figsize=(CHART_WIDTH_IN, height), dpi=DPI)
     FigureCanvasAgg(figure)
