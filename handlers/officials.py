@@ -44,17 +44,17 @@ def new_invite_code() -> str:
 async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None = None) -> None:
     invite = await ctx.session.scalar(select(Invite).where(Invite.code == code).with_for_update())
     if invite is None:
-        ctx.say("invite_bad", why="tidak dikenal")
+        ctx.say("invite_bad", why="unknown")
         return
     if invite.cancelled_at is not None:
         await ctx.clear_state()
-        ctx.say("invite_bad", why="sudah dibatalkan")
+        ctx.say("invite_bad", why="cancelled")
         return
     if invite.used_at is not None:
-        ctx.say("invite_bad", why="sudah pernah dipakai")
+        ctx.say("invite_bad", why="used")
         return
     if invite.expires_at <= ctx.now:
-        ctx.say("invite_bad", why="sudah kedaluwarsa")
+        ctx.say("invite_bad", why="expired")
         return
     verdict = staff.bound_phone_ok(invite, contact_event, ctx.sender.telegram_id)
     if verdict is None:  # bound to a phone: the person shares their own contact first
