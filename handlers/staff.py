@@ -188,7 +188,7 @@ async def on_bound_contact(ctx: Ctx, event: MessageEvent) -> None:
 def wrong_contact(ctx: Ctx) -> None:
     ctx.say(
         "invite_bad",
-        why="hanya berlaku bagi pemilik nomor telepon yang diundang",
+        why="other_phone",
         markup=RemoveKeyboard(),
     )
 
