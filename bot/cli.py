@@ -176,6 +176,30 @@ def invite(
     typer.echo(f"Berlaku sampai {expires:%Y-%m-%d %H:%M} UTC, sekali pakai.")
 
 
+@app.command()
+def link(
+    username: Annotated[str, typer.Option(help="Username bot (tanpa @), bila tanpa token")] = "",
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder poster (PNG dan PDF)")
+    ] = Path("."),
+) -> None:
+    """Tautan publik bot untuk wartawan, dan poster ber-QR untuk meja layanan."""
+    settings = _settings()
+    from workflow import poster
+    from workflow.loader import load_spec, resolve_sop
+
+    spec = load_spec(resolve_sop(settings.sop))
+    bot_name = username or _bot_username(settings)
+    if not bot_name:  # a poster with a placeholder would be printed and hung up wrong
+        typer.echo("Username bot tidak diketahui: isi BOT_TOKEN atau --username.", err=True)
+        raise typer.Exit(1)
+    url = f"https://t.me/{bot_name}"
+    png, pdf = poster.write(url, spec.office.name, spec.office.unit, output, f"poster-{bot_name}")
+    typer.echo(f"Tautan untuk wartawan: {url}")
+    typer.echo(f"Poster: {png}")
+    typer.echo(f"Poster (cetak A4): {pdf}")
+
+
 async def _make_invite(
     settings: Settings, role: str, name: str, phone: str | None = None
 ) -> tuple[str, datetime]:

@@ -34,8 +34,13 @@ def _group() -> None:
 
 @report_app.command("sla")
 def sla(
-    start: Annotated[str, typer.Option("--from", help="Tanggal awal (YYYY-MM-DD), termasuk.")],
-    end: Annotated[str, typer.Option("--to", help="Tanggal akhir (YYYY-MM-DD), termasuk.")],
+    start: Annotated[
+        str,
+        typer.Option("--from", help="Tanggal awal (YYYY-MM-DD), termasuk; bawaan: awal bulan ini."),
+    ] = "",
+    end: Annotated[
+        str, typer.Option("--to", help="Tanggal akhir (YYYY-MM-DD), termasuk; bawaan: hari ini.")
+    ] = "",
     fmt: Annotated[Format, typer.Option("--format", help="Bentuk laporan.")] = Format.table,
     output: Annotated[
         Path | None,
@@ -46,11 +51,14 @@ def sla(
         ),
     ] = None,
 ) -> None:
-    """Kepatuhan waktu SOP per langkah dan per petugas untuk tugas yang selesai dalam periode."""
-    first, last = _date(start, "--from"), _date(end, "--to")
+    """Kepatuhan waktu SOP per langkah dan per petugas untuk tugas yang selesai dalam periode
+    (bawaan: bulan ini sampai hari ini)."""
+    settings = Settings()
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    last = _date(end, "--to") if end else today
+    first = _date(start, "--from") if start else last.replace(day=1)
     if last < first:
         raise typer.BadParameter("tanggal akhir sebelum tanggal awal", param_hint="--to")
-    settings = Settings()
     from storage import crypto
     from storage.migrate import upgrade
 

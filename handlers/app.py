@@ -14,6 +14,7 @@ from handlers import (
     mydata,
     officials,
     parsing,
+    questions,
     registration,
     reports,
     staff,
@@ -27,15 +28,15 @@ from handlers.menus import commands_for, default_commands
 from handlers.outbox import enqueue
 from handlers.ports import FileFetcher
 from handlers.prefetch import prefetch
-from handlers.render import render, toast
+from handlers.render import fit, render, toast
 from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
 from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
 from storage.models import Task, TaskPrompt
-from workflow import delegation
+from workflow import delegation, office
 from workflow.clock import Clock
-from workflow.errors import WorkflowError
+from workflow.errors import NotAllowed, WorkflowError
 
 log = logging.getLogger(__name__)
 
@@ -217,14 +218,21 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await journalist.on_news_message(ctx, event)
     elif state == "confirm":
         ctx.say("confirm_pending")
+    elif state == questions.ASK_STATE and text:
+        await questions.send_question(ctx, text)
+    elif state == questions.ANSWER_STATE and text:
+        await questions.send_answer(ctx, text)
     elif state in ("reason", "note") and text:
         await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
     elif state == "attach":
         await _attach(ctx, event)
     elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
         await journalist.revision_file(ctx, event, case.id)
-    elif state in ("reason", "note"):
+    elif state in ("reason", "note", questions.ASK_STATE, questions.ANSWER_STATE):
         ctx.say("text_please")
+    elif text and not text.startswith("/") and ctx.user is not None and ctx.user.is_journalist:
+        # "halo pak, kapan diproses?" is a question for the office, not a command we missed.
+        await questions.send_question(ctx, text)
     else:
         ctx.say(
             "unknown_text",
@@ -241,7 +249,7 @@ async def _attach(ctx: Ctx, event: MessageEvent) -> None:
         or task.role not in await delegation.roles_now(ctx.session, ctx.user, ctx.now)
     ):
         await ctx.clear_state()
-        raise WorkflowError("Anda tidak berwenang melampirkan berkas pada permohonan ini.")
+        raise NotAllowed("attach_not_allowed")
     try:
         document = await receive(ctx, event, "attachment", "attachment", case_id=task.case_id)
     except parsing.InputError as error:
@@ -259,12 +267,12 @@ async def cmd_start(ctx: Ctx, arg: str) -> None:
     if user is not None and user.is_journalist:
         await ctx.clear_state()
         ctx.say("menu_journalist")
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, True))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
     elif user is not None and user.role_keys:
         await ctx.clear_state()
         roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
         ctx.say("menu_official", roles=roles)
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, False))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec))
     elif registration.in_registration(ctx.state.name):
         await registration.ask(ctx, ctx.state.name.removeprefix("reg:"))  # pick up where we were
     else:
@@ -284,16 +292,18 @@ async def cmd_cancel(ctx: Ctx, _arg: str) -> None:
 
 
 async def cmd_help(ctx: Ctx, _arg: str) -> None:
-    user = ctx.user
+    """One message: the menus of what the user is, then how to reach the office."""
+    user, spec = ctx.user, ctx.deps.spec
+    parts: list[str] = []
     if user is not None and user.is_journalist:
-        ctx.say("menu_journalist")
+        parts.append(render("menu_journalist", tz=ctx.tz))
     if user is not None and user.role_keys:
-        ctx.say(
-            "menu_official",
-            roles=", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys)),
-        )
+        roles = ", ".join(spec.role_name(r) for r in sorted(user.role_keys))
+        parts.append(render("menu_official", tz=ctx.tz, roles=roles))
     if user is None or not (user.is_journalist or user.role_keys):
-        ctx.say("help_guest")
+        parts.append(render("help_guest", tz=ctx.tz))
+    parts.append(render("office_contact", office=office.contact(spec)))
+    ctx.send(SendMessage(ctx.chat_id, fit("\n\n".join(parts))))
 
 
 async def cmd_request(ctx: Ctx, _arg: str) -> None:
@@ -325,6 +335,7 @@ COMMANDS: dict[str, Command] = {
     "laporan": reports.laporan,
     "petugas": staff.cmd_staff,
     "datasaya": mydata.cmd_mydata,
+    "tanya": questions.cmd_ask,
 }
 
 
@@ -351,6 +362,10 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await journalist.start_news(ctx, cb.id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
+    elif cb.op == Op.answer:
+        await questions.on_reply_button(ctx, cb.id)
+    elif cb.op == Op.report:
+        await reports.on_period(ctx, cb.arg)
     elif cb.op in (Op.revoke, Op.uninvite, Op.undelegate):
         await staff.on_button(ctx, cb)
     else:

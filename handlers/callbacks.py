@@ -34,6 +34,8 @@ class Op(StrEnum):
     revoke = "p"  # /petugas: take a role (arg) from an official (id)
     uninvite = "i"  # /petugas: cancel a pending invite (id)
     undelegate = "g"  # /petugas: end a deputy's (Plh/Plt) delegation early (id)
+    report = "l"  # /laporan: the period (arg: bulan_ini, bulan_lalu, tahun_ini)
+    answer = "t"  # "Balas" to a journalist's question (id: her user id)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import parsing
 from handlers.context import Ctx
 from handlers.prompts import keyboard, prompt_text
-from handlers.render import plain, render
+from handlers.render import render
 from handlers.replies import PromptRef, Reply, SendMessage
 from storage.models import Case, Delegation, Task, User
 from workflow import delegation, engine
@@ -34,13 +34,10 @@ async def refuse_if_over(ctx: Ctx, spec: SopSpec, task: Task) -> None:
     over = await delegation.lapsed(ctx.session, user, task.role, ctx.now)
     if over is not None:
         raise NotAllowed(
-            plain(
-                "deputies",
-                "ended",
-                spec.role_title(task.role, True),
-                _local(spec, delegation.end_of(over)),
-                spec.role_name(task.role),
-            )
+            "deputy_ended",
+            title=spec.role_title(task.role, True),
+            until=_local(spec, delegation.end_of(over)),
+            role=spec.role_name(task.role),
         )
 
 

@@ -279,9 +279,9 @@ async def _task_case(ctx: Ctx, task_id: int) -> tuple[Task, Case]:
     task = await ctx.session.get(Task, task_id)
     case = await ctx.session.get(Case, task.case_id) if task else None
     if task is None or case is None:
-        raise NotFound("Permohonan tidak ditemukan.")
+        raise NotFound("case_not_found")
     if not await may_see(ctx.session, ctx.user, case, ctx.now):
-        raise NotAllowed("Anda tidak berwenang membuka berkas permohonan ini.")
+        raise NotAllowed("files_not_yours")
     return task, case
 
 
@@ -323,9 +323,9 @@ async def ask_upload(ctx: Ctx, task_id: int) -> None:
         or task.role not in await delegation.roles_now(ctx.session, ctx.user, ctx.now)
         or task.status != engine.OPEN
     ):
-        raise NotAllowed("Versi baru hanya dapat diunggah oleh pemegang langkah ini.")
+        raise NotAllowed("draft_holder_only")
     if not spec.step(task.step_number).drafts:
-        raise NotAllowed("Langkah ini tidak menyusun konsep MoU/PKS.")
+        raise NotAllowed("no_drafts_here")
     versions = await records.draft_versions(ctx.session, case.id)
     ctx.answer()
     await ctx.set_state("attach", task_id=task.id)

@@ -16,7 +16,6 @@ import zipfile
 import filetype
 
 from handlers.parsing import WORD, InputError
-from handlers.render import plain
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOC = "application/msword"
@@ -122,7 +121,7 @@ def judge(content: bytes, file_name: str | None, accepted: set[str], words: str)
         raise refuse_active(what, words)
     mime = _mime(content)
     if mime not in accepted:
-        raise InputError(plain("uploads", "mismatch", words))
+        raise InputError("upload_mismatch", words=words)
     return mime
 
 
@@ -168,7 +167,7 @@ def _suffix(file_name: str | None) -> str:
 
 
 def refuse_active(what: str, words: str) -> InputError:
-    return InputError(plain("uploads", "active", what, words))
+    return InputError("upload_active", what=what, words=words)
 
 
 __all__ = ["DOC", "DOCX", "WORD", "active_by_name", "active_content", "judge", "refuse_active"]

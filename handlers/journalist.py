@@ -169,7 +169,7 @@ async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # ty
                 "label": action.label if action else event.action,
                 "role": delegation.title_of(spec, event.role, event.data),
                 "note": short(event.note, 150)
-                if event.note and event.action in ("return", "reject", "no")
+                if event.note and event.action in ("return", "reject", "no", "question", "answer")
                 else "",
             }
         )
@@ -181,7 +181,7 @@ async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # ty
 
 async def resubmit(ctx: Ctx, case_id: int) -> None:
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     result = await engine.resubmit(ctx.session, case_id=case_id, actor=ctx.user, now=ctx.now)
     await ctx.clear_state()
     ctx.answer(toast("resubmitted"))
@@ -238,7 +238,7 @@ async def _publishing_case(ctx: Ctx, user: User, case_id: int | None) -> Case | 
     if case_id is not None:
         case = await ctx.session.get(Case, case_id)
         if case is None or case.applicant_id != user.id:
-            raise NotFound("Permohonan tidak ditemukan.")
+            raise NotFound("case_not_found")
         candidates = [case]
     else:
         candidates = list(await ctx.session.scalars(query.distinct()))

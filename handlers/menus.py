@@ -1,47 +1,39 @@
-"""Command menus per kind of user (setMyCommands with a chat scope)."""
+"""Command menus per kind of user (setMyCommands with a chat scope); the descriptions are in
+templates/messages/commands.txt.j2."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.replies import SetCommands
+from workflow import wording
+from workflow.spec import SopSpec
 
-GUEST = (("start", "Daftar / mulai"), ("bantuan", "Bantuan"))
-JOURNALIST = (
-    ("ajukan", "Ajukan permohonan kerja sama"),
-    ("status", "Status permohonan Anda"),
-    ("berita", "Kirim berita yang sudah tayang"),
-    ("datasaya", "Data pribadi Anda: lihat, unduh, minta hapus"),
-    ("batal", "Batalkan isian yang berjalan"),
-    ("bantuan", "Bantuan"),
-)
-OFFICIAL = (
-    ("tugas", "Tugas terbuka Anda"),
-    ("batal", "Batalkan isian yang berjalan"),
-    ("bantuan", "Bantuan"),
-)
+GUEST = ("start", "bantuan")
+JOURNALIST = ("ajukan", "status", "berita", "tanya", "datasaya", "batal", "bantuan")
+OFFICIAL = ("tugas", "batal", "bantuan")
+REPORT = "laporan"
+STAFF = "petugas"
 
 
-HEAD_ROLES = ("kadis", "sekretaris", "kabid", "kasi")  # who may ask for /laporan
-REPORT = ("laporan", "Laporan kepatuhan waktu SOP")
-# A menu hint only: who may manage officials is the SOP's manager_roles, checked on every use.
-MANAGER_ROLES = ("kadis", "admin")
-STAFF = ("petugas", "Kelola petugas dan undangan")
-
-
-def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands:
-    commands: list[tuple[str, str]] = []
+def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec) -> SetCommands:
+    """The menu of one chat. Who sees /laporan and /petugas is the SOP's data (report_roles,
+    manager_roles), the same lists every use of those commands is checked against."""
+    names: list[str] = []
     if roles:
-        commands += OFFICIAL
-    if roles & set(HEAD_ROLES):
-        commands.insert(1, REPORT)
-    if roles & set(MANAGER_ROLES):
-        commands.insert(1, STAFF)
+        names += OFFICIAL
+    if roles & set(spec.report_roles):
+        names.insert(1, REPORT)
+    if roles & set(spec.manager_roles):
+        names.insert(1, STAFF)
     if journalist:
-        commands = [c for c in JOURNALIST if c not in commands] + commands
-    seen: dict[str, str] = {}
-    for name, text in commands or GUEST:
-        seen.setdefault(name, text)
-    return SetCommands(tuple(seen.items()), chat_id)
+        names = [c for c in JOURNALIST if c not in names] + names
+    return SetCommands(_described(dict.fromkeys(names or GUEST)), chat_id)
 
 
 def default_commands() -> SetCommands:
-    return SetCommands(GUEST, None)
+    return SetCommands(_described(GUEST), None)
+
+
+def _described(names: Sequence[str] | dict[str, None]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, wording.phrase("commands", name)) for name in names)

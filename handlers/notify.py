@@ -18,7 +18,7 @@ from handlers.replies import (
 )
 from storage.archive import Archive
 from storage.models import Agreement, Case, Document, MediaOutlet, Task, User
-from workflow import delegation
+from workflow import delegation, office
 from workflow.engine import Transition
 from workflow.records import DOCX_MIME
 from workflow.spec import ActionKind, SopSpec
@@ -166,6 +166,7 @@ async def _agreement_messages(
         period_label=agreement.period_label,
         news_per_period=agreement.news_per_period,
         files=files,
+        office=office.contact(spec),
     )
     out: list[Reply] = [SendMessage(chat, text)]
     for doc in files:

@@ -44,17 +44,17 @@ def new_invite_code() -> str:
 async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None = None) -> None:
     invite = await ctx.session.scalar(select(Invite).where(Invite.code == code).with_for_update())
     if invite is None:
-        ctx.say("invite_bad", why="tidak dikenal")
+        ctx.say("invite_bad", why="unknown")
         return
     if invite.cancelled_at is not None:
         await ctx.clear_state()
-        ctx.say("invite_bad", why="sudah dibatalkan")
+        ctx.say("invite_bad", why="cancelled")
         return
     if invite.used_at is not None:
-        ctx.say("invite_bad", why="sudah pernah dipakai")
+        ctx.say("invite_bad", why="used")
         return
     if invite.expires_at <= ctx.now:
-        ctx.say("invite_bad", why="sudah kedaluwarsa")
+        ctx.say("invite_bad", why="expired")
         return
     verdict = staff.bound_phone_ok(invite, contact_event, ctx.sender.telegram_id)
     if verdict is None:  # bound to a phone: the person shares their own contact first
@@ -88,7 +88,7 @@ async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None 
         waiting=waiting or 0,
         markup=RemoveKeyboard() if invite.phone else None,
     )
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist))
+    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist, ctx.deps.spec))
 
 
 # ---------------------------------------------------------------- button presses
@@ -122,10 +122,10 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
 async def _task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec]:
     task = await ctx.session.get(Task, task_id)
     if task is None:
-        raise NotFound("Tugas ini tidak ditemukan.")
+        raise NotFound("task_not_found")
     case = await ctx.session.get(Case, task.case_id)
     if case is None:
-        raise NotFound("Permohonan tidak ditemukan.")
+        raise NotFound("case_not_found")
     return task, case, await spec_of(ctx.session, case.sop_version_id)
 
 
@@ -133,19 +133,19 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
     task, case, spec = await _task(ctx, task_id)
     actor = ctx.user
     if actor is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     await deputies.refuse_if_over(ctx, spec, task)
     action = spec.step(task.step_number).action(action_name)
     if action is not None and action.needs_reason and task.status == engine.OPEN:
         await engine.authorise(ctx.session, spec, case, task, actor, ctx.now)
-        what = "alasan" if action.kind.value in ("return", "reject") else "catatan"
+        is_reason = action.kind.value in ("return", "reject")  # else a decision's note
         await ctx.set_state("reason", task_id=task.id, action=action.name)
         ctx.answer()
         ctx.say(
             "ask_reason",
             label=action.label,
             case=case,
-            what=what,
+            is_reason=is_reason,
             markup=InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),)),
         )
         return
@@ -204,7 +204,7 @@ async def take_reason(ctx: Ctx, text: str) -> None:
     task_id, action = int(ctx.state.data["task_id"]), str(ctx.state.data["action"])
     if ctx.user is None:
         await ctx.clear_state()
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     task, case, spec = await _task(ctx, task_id)
     await deputies.refuse_if_over(ctx, spec, task)
     chosen = spec.step(task.step_number).action(action)
@@ -330,7 +330,7 @@ async def _answer_yes(ctx: Ctx, task_id: int, action_name: str, message_id: int)
 
 async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     task_row, _case, spec = await _task(ctx, task_id)
     await deputies.refuse_if_over(ctx, spec, task_row)
     task = await engine.toggle_check(
@@ -367,7 +367,7 @@ async def _must_hold(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> None:
         or (task.role == spec.applicant_role and case.applicant_id == user.id)
     )
     if not allowed:
-        raise NotAllowed("Anda tidak berwenang membuka permohonan ini.")
+        raise NotAllowed("case_not_yours")
     assert user is not None
     access.check_not_applicant(spec, case, task.role, user)
 
@@ -377,7 +377,7 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
     (the button's task id only names the case); each file shown is recorded."""
     _task_row, case, spec = await _task(ctx, task_id)
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     role = await access.require_view(ctx.session, spec, case, ctx.user, ctx.now)
     docs = await engine.case_documents(ctx.session, case)
     ctx.answer()
@@ -420,7 +420,7 @@ async def take_note(ctx: Ctx, text: str) -> None:
     task_id = int(ctx.state.data["task_id"])
     await ctx.clear_state()
     if ctx.user is None:
-        raise NotAllowed("Anda belum terdaftar.")
+        raise NotAllowed("not_registered")
     event = await engine.add_note(
         ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now
     )

@@ -1,25 +1,39 @@
-"""Checks of what people type: each returns the clean value or raises InputError (Indonesian)."""
+"""Checks of what people type: each returns the clean value or raises InputError (a code; the
+Indonesian words are in templates/messages/input_errors.txt.j2)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 
+from workflow import wording
+
 MEDIA_KINDS = {"cetak": "Cetak", "online": "Online", "elektronik": "Elektronik"}
 
 
 class InputError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """``reason``: a macro of templates/messages/input_errors.txt.j2; ``data``: what it names."""
+
+    def __init__(self, reason: str, /, **data: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.data = data
+
+    @property
+    def message(self) -> str:
+        """The Indonesian sentence saying what was wrong and what to send instead."""
+        return wording.phrase("input_errors", self.reason, **self.data)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def person_name(text: str) -> str:
     name = " ".join(text.split())
     if not 3 <= len(name) <= 100:
-        raise InputError("Nama harus 3 sampai 100 huruf.")
+        raise InputError("name_length")
     if not re.search(r"[^\W\d_]", name):
-        raise InputError("Nama harus memuat huruf.")
+        raise InputError("name_letters")
     return name
 
 
@@ -27,16 +41,16 @@ def nik(text: str) -> str:
     """16 digits: province 11-94, a real birth date (day + 40 for women), nonzero serial."""
     digits = re.sub(r"[\s.-]", "", text)
     if not re.fullmatch(r"\d{16}", digits):
-        raise InputError("NIK harus tepat 16 angka (sesuai KTP).")
+        raise InputError("nik_digits")
     province, day, month = int(digits[:2]), int(digits[6:8]), int(digits[8:10])
     if not 11 <= province <= 94:
-        raise InputError("NIK tidak valid: kode provinsi (2 angka pertama) tidak dikenal.")
+        raise InputError("nik_province")
     if day > 40:
         day -= 40
     if not (1 <= day <= 31 and 1 <= month <= 12):
-        raise InputError("NIK tidak valid: bagian tanggal lahir (angka ke-7 s.d. 12) tidak benar.")
+        raise InputError("nik_birth_date")
     if digits[12:] == "0000":
-        raise InputError("NIK tidak valid: nomor urut (4 angka terakhir) tidak boleh 0000.")
+        raise InputError("nik_serial")
     return digits
 
 
@@ -50,16 +64,16 @@ def phone(text: str) -> str:
     elif raw.startswith("0"):
         rest = raw[1:]
     else:
-        raise InputError("Nomor telepon harus diawali 08, 62, atau +62.")
+        raise InputError("phone_prefix")
     if not re.fullmatch(r"[1-9]\d{7,12}", rest):
-        raise InputError("Nomor telepon tidak valid (9 sampai 13 angka setelah kode negara).")
+        raise InputError("phone_length")
     return "+62" + rest
 
 
 def outlet_name(text: str) -> str:
     name = " ".join(text.split())
     if not 2 <= len(name) <= 200:
-        raise InputError("Nama media harus 2 sampai 200 karakter.")
+        raise InputError("outlet_length")
     return name
 
 
@@ -72,27 +86,25 @@ def website(text: str) -> str:
     if not re.fullmatch(
         r"https?://([A-Za-z0-9-]+\.)+[A-Za-z]{2,}(:\d{1,5})?(/[^\s<>\"]*)?", value, re.IGNORECASE
     ):
-        raise InputError(
-            "Alamat tidak valid. Contoh: https://wartakapuas.id atau @kanalanda (akun/kanal)."
-        )
+        raise InputError("website_invalid")
     if len(value) > 300:
-        raise InputError("Alamat terlalu panjang (maksimal 300 karakter).")
+        raise InputError("website_long")
     return value
 
 
 def news_url(text: str) -> str:
     value = text.strip()
     if not re.fullmatch(r"https?://([A-Za-z0-9-]+\.)+[A-Za-z]{2,}(:\d{1,5})?(/\S*)?", value):
-        raise InputError("Tautan berita harus alamat lengkap, diawali http:// atau https://.")
+        raise InputError("news_url_invalid")
     if len(value) > 500:
-        raise InputError("Tautan terlalu panjang (maksimal 500 karakter).")
+        raise InputError("news_url_long")
     return value
 
 
 def news_title(text: str) -> str:
     title = " ".join(text.split())
     if not 5 <= len(title) <= 300:
-        raise InputError("Judul berita harus 5 sampai 300 karakter.")
+        raise InputError("news_title_length")
     return title
 
 
@@ -107,8 +119,8 @@ def calendar_date(text: str) -> date:
         if iso:
             return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
     except ValueError as exc:
-        raise InputError(f"Tanggal {value} tidak ada di kalender.") from exc
-    raise InputError(f"Format tanggal {value!r} tidak dikenal: pakai 24-11-2026 atau 2026-11-24.")
+        raise InputError("date_not_in_calendar", value=value) from exc
+    raise InputError("date_format", value=value)
 
 
 def published_date(text: str, today: date) -> date:
@@ -126,15 +138,15 @@ def published_date(text: str, today: date) -> date:
         elif iso:
             day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
         else:
-            raise InputError("Format tanggal: 24-11-2026, atau ketik 'hari ini'.")
+            raise InputError("date_format")
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise
-        raise InputError("Tanggal itu tidak ada di kalender.") from exc
+        raise InputError("date_impossible") from exc
     if day > today:
-        raise InputError("Tanggal tayang tidak boleh di masa depan.")
+        raise InputError("date_future")
     if day < today - timedelta(days=366):
-        raise InputError("Tanggal tayang lebih dari setahun lalu.")
+        raise InputError("date_too_old")
     return day
 
 
@@ -146,13 +158,20 @@ WORD = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 SLOTS: dict[str, tuple[set[str], str]] = {
-    "press_card": (IMAGE_TYPES | PDF, "foto (JPG/PNG) atau PDF"),
-    "media_proof": (IMAGE_TYPES | PDF | WORD, "PDF, foto, atau dokumen Word"),
-    "request_letter": (IMAGE_TYPES | PDF | WORD, "PDF, foto, atau dokumen Word"),
-    "revision": (IMAGE_TYPES | PDF | WORD, "PDF, foto, atau dokumen Word"),
-    "attachment": (IMAGE_TYPES | PDF | WORD, "PDF, foto, atau dokumen Word"),
-    "screenshot": (IMAGE_TYPES, "foto (JPG/PNG)"),
+    "press_card": (IMAGE_TYPES | PDF, "slot_image_pdf"),
+    "media_proof": (IMAGE_TYPES | PDF | WORD, "slot_any"),
+    "request_letter": (IMAGE_TYPES | PDF | WORD, "slot_any"),
+    "revision": (IMAGE_TYPES | PDF | WORD, "slot_any"),
+    "attachment": (IMAGE_TYPES | PDF | WORD, "slot_any"),
+    "screenshot": (IMAGE_TYPES, "slot_image"),
 }
+
+
+def slot_words(slot: str) -> str:
+    """What an upload slot accepts, in words ("PDF, foto, atau dokumen Word")."""
+    return wording.phrase("input_errors", SLOTS[slot][1])
+
+
 _BY_SUFFIX = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -168,18 +187,17 @@ def upload_type(
     slot: str, mime_type: str | None, file_name: str | None, size: int | None, max_bytes: int
 ) -> str:
     """The accepted mime type of an upload, or an InputError saying what is wanted."""
-    accepted, words = SLOTS[slot]
+    accepted = SLOTS[slot][0]
     suffix = "." + (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") else ""
     mime = (mime_type or "").lower()
     if mime in ("", "application/octet-stream"):  # some clients send no real type: go by name
         mime = _BY_SUFFIX.get(suffix, mime)
     if mime not in accepted:
-        shown = file_name or mime or "berkas ini"
-        raise InputError(f"Jenis berkas {shown} tidak diterima. Kirim {words}.")
+        shown = file_name or mime or wording.phrase("input_errors", "this_file")
+        raise InputError("file_kind", shown=shown, wanted=slot_words(slot))
     if size is not None and size > max_bytes:
-        raise InputError(
-            f"Berkas terlalu besar ({size / 1048576:.1f} MB). Maksimal {max_bytes // 1048576} MB."
-        )
+        size_mb = f"{size / 1048576:.1f}".replace(".", ",")
+        raise InputError("file_too_big", size_mb=size_mb, max_mb=max_bytes // 1048576)
     return mime
 
 

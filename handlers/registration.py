@@ -86,12 +86,12 @@ async def _take(ctx: Ctx, step: str, event: MessageEvent) -> None:
         return
     if step == "phone" and event.contact is not None:
         if event.contact.user_id not in (None, ctx.sender.telegram_id):
-            raise parsing.InputError("Bagikan nomor telepon Anda sendiri, bukan kontak orang lain.")
+            raise parsing.InputError("phone_not_own")
         user.phone = parsing.phone(event.contact.phone_number)
         await _advance(ctx, "outlet")
         return
     if not text:
-        raise parsing.InputError("Jawab dengan pesan teks.")
+        raise parsing.InputError("text_please")
     if step == "name":
         user.name = parsing.person_name(text)
         await _advance(ctx, "nik")
@@ -103,7 +103,7 @@ async def _take(ctx: Ctx, step: str, event: MessageEvent) -> None:
     elif step == "outlet":
         await _advance(ctx, "kind", outlet=parsing.outlet_name(text))
     elif step == "kind":
-        raise parsing.InputError("Pilih jenis media dengan tombol di bawah.")
+        raise parsing.InputError("kind_buttons")
     elif step == "website":
         await _advance(ctx, "press_card", website=parsing.website(text))
 
@@ -116,10 +116,7 @@ async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
     if owner is not None and owner != user.id:
         # Says nothing of who holds it (nor more than that it cannot be used here).
         log.info("registration with a NIK already in use (user %s)", user.id)
-        raise parsing.InputError(
-            "NIK ini tidak dapat dipakai untuk pendaftaran baru. Bila Anda pernah mendaftar "
-            "dengan akun Telegram lain, atau NIK Anda dipakai orang lain, hubungi petugas."
-        )
+        raise parsing.InputError("nik_taken")
     user.nik = value
     await _advance(ctx, "phone")
 
@@ -154,7 +151,7 @@ async def _finish(ctx: Ctx, user: User) -> None:
     await ctx.clear_state()
     masked = crypto.mask(user.nik)
     ctx.say("registered", user=user, outlet=outlet, nik_masked=masked, markup=RemoveKeyboard())
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, True))
+    ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
 
 
 def in_registration(state_name: str) -> bool:

@@ -65,7 +65,7 @@ async def find_official(session: AsyncSession, who: str) -> User:
         user = await session.get(User, int(who))
         if user is not None and user.roles:
             return user
-        raise NotFound(f"Tidak ada petugas dengan id {who}.")
+        raise NotFound("no_official_with_id", who=who)
     pattern = f"%{who.strip().lower()}%"
     found = list(
         await session.scalars(
@@ -76,9 +76,9 @@ async def find_official(session: AsyncSession, who: str) -> User:
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0]
     if not found:
-        raise NotFound(f"Tidak ada petugas bernama {who!r}.")
+        raise NotFound("no_official_named", who=who)
     names = ", ".join(f"{u.name} (id {u.id})" for u in found)
-    raise NotFound(f"Nama {who!r} cocok dengan beberapa petugas: {names}. Pakai id-nya.")
+    raise NotFound("several_officials", who=who, names=names)
 
 
 async def revoke(
@@ -92,7 +92,7 @@ async def revoke(
     taken = [r for r in user.roles if role is None or r.role == role]
     if not taken:
         holds = ", ".join(sorted(user.role_keys)) or "-"
-        raise NotFound(f"{user.name} tidak memegang peran {role} (peran: {holds}).")
+        raise NotFound("role_not_held", name=user.name, role=role, holds=holds)
     out: list[Reply] = []
     for held in taken:
         user.roles.remove(held)
@@ -136,7 +136,7 @@ async def revoke(
     if state.task_prompt or state.name == BOUND_STATE:
         await conversation.clear(session, user.telegram_id)
     out.append(SendMessage(user.telegram_id, render("role_revoked", roles=names)))
-    out.append(commands_for(user.telegram_id, user.role_keys, user.is_journalist))
+    out.append(commands_for(user.telegram_id, user.role_keys, user.is_journalist, spec))
     return [r.role for r in taken], out
 
 
@@ -156,9 +156,9 @@ async def cancel_invite(session: AsyncSession, code_or_id: str, now: datetime) -
         query = select(Invite).where(Invite.id == int(code_or_id))
     invite = await session.scalar(query.with_for_update())
     if invite is None:
-        raise NotFound("Undangan tidak ditemukan.")
+        raise NotFound("invite_not_found")
     if invite.used_at is not None:
-        raise NotAllowed("Undangan ini sudah dipakai; cabut perannya dengan `official revoke`.")
+        raise NotAllowed("invite_used")
     invite.cancelled_at = invite.cancelled_at or now
     return invite
 
@@ -197,7 +197,7 @@ async def on_bound_contact(ctx: Ctx, event: MessageEvent) -> None:
 def wrong_contact(ctx: Ctx) -> None:
     ctx.say(
         "invite_bad",
-        why="hanya berlaku bagi pemilik nomor telepon yang diundang",
+        why="other_phone",
         markup=RemoveKeyboard(),
     )
 
@@ -208,7 +208,10 @@ def wrong_contact(ctx: Ctx) -> None:
 def _manager(ctx: Ctx) -> User:
     user = ctx.user
     if user is None or not (user.role_keys & set(ctx.deps.spec.manager_roles)):
-        raise NotAllowed("Pengelolaan petugas hanya untuk Kepala Dinas dan Petugas Admin.")
+        raise NotAllowed(
+            "managers_only",
+            roles=", ".join(ctx.deps.spec.role_name(r) for r in ctx.deps.spec.manager_roles),
+        )
     return user
 
 
@@ -284,7 +287,7 @@ async def on_button(ctx: Ctx, cb: Callback) -> None:
         return
     user = await ctx.session.get(User, cb.id)
     if user is None:
-        raise NotFound("Petugas tidak ditemukan.")
+        raise NotFound("official_not_found")
     taken, replies = await revoke(ctx.session, spec, user, cb.arg or None, ctx.now)
     ctx.answer()
     ctx.say("role_revoked_done", name=user.name, roles=[spec.role_name(r) for r in taken])

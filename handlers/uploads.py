@@ -10,7 +10,6 @@ from handlers import filecheck, parsing
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prefetch import DownloadFailed
-from handlers.render import plain, toast
 from storage.models import Document
 from workflow.records import GENERATED
 
@@ -21,8 +20,7 @@ async def receive(
     """Raises parsing.InputError with a message saying what is wanted; nothing is stored then."""
     incoming = event.file
     if incoming is None:
-        words = parsing.SLOTS[slot][1]
-        raise parsing.InputError(f"Saya menunggu berkas: kirim {words}.")
+        raise parsing.InputError("file_expected", wanted=parsing.slot_words(slot))
     mime = "image/jpeg" if incoming.is_photo else incoming.mime_type
     accepted_types, words = parsing.SLOTS[slot]
     what = filecheck.active_by_name(incoming.file_name, mime)
@@ -34,9 +32,9 @@ async def receive(
     try:
         content = await ctx.files.download(incoming.file_id)
     except DownloadFailed:
-        raise parsing.InputError(toast("download_failed")) from None
+        raise parsing.InputError("download_failed") from None
     if len(content) > ctx.deps.max_upload_bytes:
-        raise parsing.InputError("Berkas terlalu besar.")
+        raise parsing.InputError("file_too_big")
     await _within_quota(ctx, len(content))
     accepted = filecheck.judge(content, incoming.file_name, accepted_types, words)
     name = _named(incoming.file_name or kind, accepted)
@@ -66,7 +64,7 @@ async def _within_quota(ctx: Ctx, size: int) -> None:
     limit = ctx.deps.upload_quota_bytes
     if int(used or 0) + size > limit:
         raise parsing.InputError(
-            plain("uploads", "quota", limit // 1048576, parsing.human_size(int(used or 0)))
+            "upload_quota", limit_mb=limit // 1048576, used=parsing.human_size(int(used or 0))
         )
 
 

@@ -24,7 +24,7 @@ from bot.cli_report import report_app
 from handlers.context import Ctx, Deps
 from handlers.events import Sender
 from handlers.replies import SendDocument, SendMessage
-from handlers.reports import laporan, month_start
+from handlers.reports import laporan, month_start, on_period, period_bounds
 from storage.archive import Archive
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -244,10 +244,22 @@ async def test_month_figures_match_the_hand_computed_values(sessions) -> None:
         assert person.median_ratio == pytest.approx(ratio), name
     assert people["Budi Rangkap"].roles == ("Kasi Media Publik", "Kepala Bidang")
     assert people["Budi Rangkap"].within == pytest.approx(2 / 3)
-    assert report.people[0].name == "Pejabat kadis"  # most overdue work first
-    assert [p.overdue_now for p in report.people] == sorted(
-        (p.overdue_now for p in report.people), reverse=True
+    # Slowest first by the usual delay: kasi was 45 min late on his one task (60 m against
+    # 15 m); kadis usually 10 min late (15 m and 5 m over) and holds 8 overdue tasks.
+    assert [p.name for p in report.people][:2] == ["Pejabat kasi", "Pejabat kadis"]
+    assert people["Pejabat kasi"].typical_delay == minutes(45)
+    assert (people["Pejabat kadis"].typical_delay, people["Pejabat kadis"].worst_delay) == (
+        minutes(10),
+        minutes(15),
     )
+    assert export.verdict(people["Pejabat kasi"]) == "terlambat 45 menit"  # his only task
+    assert export.verdict(people["Pejabat kadis"]) == "selalu terlambat, biasanya 10 menit"
+    assert export.verdict(people["Pejabat fungsional"]) == "selalu tepat waktu"
+    # Budi: 1 of 3 late (30 m against 15 m): usually on time, and the 15 min said anyway.
+    assert export.verdict(people["Budi Rangkap"]).startswith("biasanya tepat waktu")
+    assert export.worst_text(people["Budi Rangkap"]) == "terlambat 1 kali: 15 menit"
+    delays = [p.typical_delay or timedelta(0) for p in report.people]
+    assert delays == sorted(delays, reverse=True)
 
     # A period holding only the October closures: step 1 and 2 once each (Case F).
     async with sessions() as s:
@@ -298,6 +310,7 @@ def _sample_report(spec: SopSpec, people: tuple[PersonRow, ...] = ()) -> Report:
                 median=median if done else None,
                 p90=median * 2 if done else None,
                 overdue_now=1 if step.number == 6 else 0,
+                sop_title=spec.title,
             )
         )
     return Report(
@@ -308,33 +321,39 @@ def _sample_report(spec: SopSpec, people: tuple[PersonRow, ...] = ()) -> Report:
         steps=tuple(rows),
         people=people
         or (
-            PersonRow(1, "Pejabat <kadis> & co", ("Kepala Dinas",), 3, 1, 1.75, 1),
+            PersonRow(
+                1,
+                "Pejabat <kadis> & co",
+                ("Kepala Dinas",),
+                3,
+                1,
+                1.75,
+                1,
+                typical_delay=timedelta(hours=2, minutes=5),
+                worst_delay=timedelta(hours=3, minutes=20),
+            ),
             PersonRow(2, "Budi Rangkap", ("Kabid PIKP", "Sekretaris"), 4, 4, 0.5, 0),
         ),
     )
 
 
-def test_png_opens_and_charts_every_step_of_the_sop(tmp_path: Path) -> None:
-    spec = builtin("sanggau-hubungan-media")
-    report = _sample_report(spec)
+def test_png_charts_each_official_slowest_first_without_a_scale_to_decode(
+    tmp_path: Path,
+) -> None:
+    report = _sample_report(builtin("sanggau-hubungan-media"))
     figure = export.build_figure(report)
-    labels = export.chart_labels(figure)
-    for step in spec.steps:
-        role = spec.roles[step.role]
-        assert f"Langkah {step.number} · {role.short or role.name}" in labels
-    grey = [
-        p
-        for p in figure.axes[0].patches
-        if p.get_facecolor()[:3] == (176 / 255, 190 / 255, 197 / 255)
-    ]
-    assert len(grey) == len(spec.steps)  # the unfinished last step still shows its standard
-    assert figure.axes[0].get_xscale() == "log"
+    assert export.chart_labels(figure) == ["Pejabat <kadis> & co", "Budi Rangkap"]
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert "2 terlambat" in texts and "4 tepat" in texts  # counts written on the bars
+    assert "biasanya terlambat 2 jam" in texts and "1 tugas terlambat kini" in texts
+    assert "terlambat 2 kali, paling lama 3 jam 20 menit" in texts  # real delays, in words
+    assert not any("P90" in t for t in texts) and all(not ax.axison for ax in figure.axes)
 
     path = export.as_png(report, tmp_path / "chart.png")
     with Image.open(path) as image:
         assert image.format == "PNG"
         width, height = image.size
-    assert 1000 <= width <= 2000 and 800 <= height <= 2500  # a phone-sized portrait chart
+    assert width == 900 and height < 1400  # shown 360 px wide: type stays ≥ 12 px on a phone
 
 
 def test_xlsx_has_both_sheets_with_bold_headers_and_minutes(tmp_path: Path) -> None:
@@ -382,12 +401,19 @@ def test_table_and_caption(tmp_path: Path) -> None:
     six = next(_cells(line) for line in lines if line.startswith("6 "))
     assert six == ["6", "Kasi Media Publik", "3 menit", "3", "20 jam", "40 jam", "67%", "1"]
     assert "1 November 2026 – 30 November 2026" in table
-    assert "Petugas" in table and "1,75×" in table
+    assert table.splitlines()[0].startswith("Kepatuhan waktu SOP")
+    assert "SOP Kerjasama Media Massa — Diskominfo Kabupaten Trenggalek" in table
+    kadis = next(_cells(line) for line in lines if line.startswith("Pejabat <kadis>"))
+    assert kadis[3:6] == ["33%", "biasanya terlambat 2 jam", "3 jam 20 menit"]
 
     text = export.caption(report, "Asia/Jakarta")
-    assert len(text) <= 1000 and "<b>Kepatuhan waktu SOP</b>" in text
+    assert len(text) <= 1000 and "Ketepatan waktu SOP" in text
     assert html.escape("Pejabat <kadis> & co") in text and "<kadis>" not in text
-    crowd = tuple(PersonRow(i, "N" * 200 + "<", ("Kasi",), 1, 0, 2.0, 5) for i in range(10))
+    assert "terlambat 2 kali, paling lama 3 jam 20 menit" in text
+    crowd = tuple(
+        PersonRow(i, "N" * 200 + "<", ("Kasi",), 1, 0, 2.0, 5, minutes(30), minutes(30))
+        for i in range(10)
+    )
     long = export.caption(_sample_report(builtin(TRENGGALEK), crowd), "Asia/Jakarta")
     assert len(long) <= 1000 and long.count("<") == long.count(">")  # never a cut tag
 
@@ -410,6 +436,10 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(sessions, tmp_path
             user = await s.get(User, who[key].id)
             ctx = Ctx(s, NOW, Sender(who[key].telegram_id, key), 77, deps, files=None, user=user)
             await laporan(ctx)
+            if allowed:  # the period buttons, then "Bulan ini" pressed
+                assert isinstance(ctx.out[0], SendMessage) and ctx.out[0].markup is not None
+                ctx.out.clear()
+                await on_period(ctx, "bulan_ini")
         # The chart and workbook are drawn after the commit, outside the transaction.
         drawn = [reply for job in ctx.later for reply in await job()]
         if not allowed:
@@ -419,20 +449,33 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(sessions, tmp_path
                 "hanya untuk pimpinan" in ctx.out[0].text and "Kasi Media Publik" in ctx.out[0].text
             )
             continue
-        assert ctx.out == []  # nothing in the transaction itself
+        assert all(not isinstance(r, SendDocument) for r in ctx.out)  # drawn after the commit
         photo, book = drawn
         assert isinstance(photo, SendDocument) and isinstance(book, SendDocument)
         assert photo.as_photo and not book.as_photo
-        assert (
-            photo.caption
-            and "Selesai: 1 tugas" in photo.caption
-            and "1 November 2026" in photo.caption
-        )
+        assert photo.caption and "1 November 2026" in photo.caption
+        assert "Petugas menyelesaikan 1 tugas: 1 tepat waktu (100%)" in photo.caption
         assert photo.path == str(tmp_path / "files" / "reports" / photo.file_name)
         assert load_workbook(book.path)["Per langkah"].max_row == 8  # header + 7 steps
     # 30 Nov 20:00 UTC is already 1 December on the office's wall clock.
     late_utc = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
     assert month_start(late_utc, "Asia/Jakarta") == datetime(2026, 12, 1, tzinfo=WIB)
+
+
+def test_period_buttons_cover_this_month_last_month_and_this_year() -> None:
+    now = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)  # 10 January, 09:00 WIB
+    assert period_bounds("bulan_ini", now, "Asia/Jakarta") == (
+        datetime(2026, 1, 1, tzinfo=WIB),
+        now,
+    )
+    assert period_bounds("bulan_lalu", now, "Asia/Jakarta") == (
+        datetime(2025, 12, 1, tzinfo=WIB),
+        datetime(2026, 1, 1, tzinfo=WIB),
+    )
+    assert period_bounds("tahun_ini", now, "Asia/Jakarta") == (
+        datetime(2026, 1, 1, tzinfo=WIB),
+        now,
+    )
 
 
 # ---------------------------------------------------------------- CLI
@@ -477,7 +520,13 @@ def test_cli_writes_every_format_for_inclusive_dates(tmp_path: Path, monkeypatch
     assert result.exit_code == 0, result.output
     assert (tmp_path / "laporan-sla-2026-11-01-2026-11-30.xlsx").is_file()
     result = runner.invoke(report_app, [*period, "--format", "png", "--output", "c.png"])
-    assert result.exit_code == 0 and Image.open(tmp_path / "c.png").size[0] > 1000
+    assert result.exit_code == 0 and Image.open(tmp_path / "c.png").size[0] == 900
+    # Without dates: this month up to today, and the SOP named by its title.
+    result = runner.invoke(report_app, ["sla"])
+    assert result.exit_code == 0, result.output
+    assert "SOP Kerjasama Media Massa — Diskominfo Kabupaten Trenggalek" in result.output
+    first = export.format_date(datetime.now(WIB).date().replace(day=1))
+    assert f"Kepatuhan waktu SOP: {first}" in result.output
 
     bad = runner.invoke(report_app, ["sla", "--from", "2026-11-31", "--to", "2026-11-30"])
     assert bad.exit_code != 0

@@ -53,7 +53,11 @@ steps:
 BROKEN = """
 id: sop-rusak
 title: SOP rusak
-office: {name: Dinas Uji}
+office:
+  name: Dinas Uji
+  phone: "nomor kantor"                             # not a phone number
+  email: humas-at-dinas                             # not an e-mail address
+  map_url: http://peta.contoh/dinas                 # a map link must be https
 sop: {number: "1/SOP", name: Uji}
 roles:
   pers: {name: Pers, applicant: true}
@@ -63,6 +67,8 @@ applicant_role: pers
 escalation: [admin, kabag]                          # unknown role in the chain
 records_roles: [kadis, kabag]                       # unknown role may see records
 manager_roles: [pers]                               # the applicant may not manage officials
+report_roles: [kadis, sekdin]                       # unknown role gets the report
+digest_roles: [pers]                                # the applicant gets no office digest
 start: 1
 steps:
   - number: 1
@@ -128,6 +134,11 @@ PLANTED = [
     ("escalation[1]", "peran 'kabag' tidak dikenal"),
     ("records_roles[1]", "peran 'kabag' tidak dikenal"),
     ("manager_roles[0]", "peran pemohon tidak boleh ada di manager_roles"),
+    ("report_roles[1]", "peran 'sekdin' tidak dikenal"),
+    ("digest_roles[0]", "peran pemohon tidak boleh ada di digest_roles"),
+    ("office.phone", "nomor 'nomor kantor' tidak sah"),
+    ("office.email", "alamat surel 'humas-at-dinas' tidak sah"),
+    ("office.map_url", "harus diawali https://"),
     ("steps[number=1].actions[1].kind", "tidak boleh punya aksi 'reject'"),
     ("steps[number=2].role", "peran 'kabag' tidak dikenal (peran yang ada: pers, admin, kadis)"),
     ("steps[number=2].time", "lima menit"),

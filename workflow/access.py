@@ -31,10 +31,7 @@ def check_not_applicant(spec: SopSpec, case: Case, role: str, user: User) -> Non
     """Separation of duties: an official's step on one's own request is refused, whatever
     roles one holds (the applicant's own steps stay theirs)."""
     if role != spec.applicant_role and own_case(case, user):
-        raise NotAllowed(
-            "Anda adalah pemohon pada permohonan ini, sehingga tidak dapat menanganinya "
-            "sebagai petugas. Permohonan ini ditangani pemegang peran yang lain."
-        )
+        raise NotAllowed("own_case")
 
 
 async def viewing_role(
@@ -67,10 +64,7 @@ async def require_view(
     if role is None:
         if own_case(case, user) and user.role_keys:
             check_not_applicant(spec, case, next(iter(sorted(user.role_keys))), user)
-        raise NotAllowed(
-            f"Anda tidak berwenang membuka berkas permohonan #{case.id}: peran Anda tidak "
-            "sedang memegang tugas pada permohonan ini."
-        )
+        raise NotAllowed("files_not_yours", case_id=case.id)
     return role
 
 

@@ -18,6 +18,13 @@ Definitions (fixed here, because the head of office compares months with each ot
   time that really happened (with n < 10 it is the maximum).
 * Overdue now: a step task with status ``open`` and ``due_at < now``. A task waiting on the
   applicant is paused and never overdue.
+* Delay of a closed task: ``calendar.elapsed(due_at, closed_at, clock)`` when it closed after
+  its due time, else zero. A person's *typical delay* is the median of their delays (zero when
+  most of their tasks were on time) and the *worst delay* the largest; both are shown, so a
+  3 h 20 min delay is never hidden behind "usually on time".
+* Slowest first: people are ranked by typical delay, then overdue work now, then worst delay,
+  then the lowest on-time share.
+* Headline: only the officials' steps; the applicant's own steps are counted apart.
 * Per person: the official who closed the task (``closed_by``); steps of the applicant's own
   role (e.g. "Pers mengirimkan berita") appear per step but not per person, because the table
   is there to show the office's officials. "Overdue now" of a person counts every overdue open
@@ -68,6 +75,7 @@ class StepRow:
     median: timedelta | None
     p90: timedelta | None
     overdue_now: int
+    sop_title: str = ""  # the SOP's title, as the office names it (not its id)
 
     @property
     def within(self) -> float | None:
@@ -86,10 +94,27 @@ class PersonRow:
     on_time: int
     median_ratio: float | None  # median of time taken / standard span; 1.0 = exactly on time
     overdue_now: int
+    # Lateness of each closed task (zero when on time), on the task's own clock.
+    typical_delay: timedelta | None = None  # the median lateness: what usually happens
+    worst_delay: timedelta | None = None  # the longest lateness: what must not go unmentioned
 
     @property
     def within(self) -> float | None:
         return self.on_time / self.closed if self.closed else None
+
+    @property
+    def late(self) -> int:
+        return self.closed - self.on_time
+
+    def slowness(self) -> tuple[float, int, float, float]:
+        """Sort key, slowest first: usual delay, then open overdue work, then the worst delay,
+        then the lowest on-time share."""
+        return (
+            -(self.typical_delay or timedelta(0)).total_seconds(),
+            -self.overdue_now,
+            -(self.worst_delay or timedelta(0)).total_seconds(),
+            self.within if self.within is not None else 1.0,
+        )
 
 
 @dataclass(frozen=True)
@@ -101,13 +126,24 @@ class Report:
     steps: tuple[StepRow, ...]
     people: tuple[PersonRow, ...]
 
+    # The headline figures are the office's: the applicant's own steps (sending news, confirming
+    # payment) are the journalist's time, not an official's, and are reported apart.
+
+    @property
+    def office_steps(self) -> tuple[StepRow, ...]:
+        return tuple(r for r in self.steps if not r.applicant)
+
+    @property
+    def applicant_steps(self) -> tuple[StepRow, ...]:
+        return tuple(r for r in self.steps if r.applicant)
+
     @property
     def closed(self) -> int:
-        return sum(r.closed for r in self.steps)
+        return sum(r.closed for r in self.office_steps)
 
     @property
     def on_time(self) -> int:
-        return sum(r.on_time for r in self.steps)
+        return sum(r.on_time for r in self.office_steps)
 
     @property
     def within(self) -> float | None:
@@ -115,7 +151,19 @@ class Report:
 
     @property
     def overdue_now(self) -> int:
-        return sum(r.overdue_now for r in self.steps)
+        return sum(r.overdue_now for r in self.office_steps)
+
+    @property
+    def applicant_closed(self) -> int:
+        return sum(r.closed for r in self.applicant_steps)
+
+    @property
+    def applicant_late(self) -> int:
+        return sum(r.closed - r.on_time for r in self.applicant_steps)
+
+    @property
+    def applicant_overdue_now(self) -> int:
+        return sum(r.overdue_now for r in self.applicant_steps)
 
 
 @dataclass(frozen=True)
@@ -129,6 +177,7 @@ class _Sample:
     taken: timedelta
     standard: timedelta
     on_time: bool
+    delay: timedelta  # how late it closed (zero when on time), on the task's clock
 
 
 # ---------------------------------------------------------------- statistics
@@ -316,6 +365,11 @@ def _measure(task: _Closed, spec: SopSpec) -> _Sample:
         taken=calendar.elapsed(task.start, task.closed_at, clock),
         standard=calendar.elapsed(task.start, task.due_at, clock),
         on_time=task.closed_at <= task.due_at,
+        delay=(
+            calendar.elapsed(task.due_at, task.closed_at, clock)
+            if task.closed_at > task.due_at
+            else timedelta(0)
+        ),
     )
 
 
@@ -354,6 +408,7 @@ def _step_row(
         median=_median_span(taken),
         p90=_p90_span(taken),
         overdue_now=overdue_now,
+        sop_title=spec.title,
     )
 
 
@@ -378,8 +433,7 @@ async def _people(
         return ()
     users = await session.scalars(select(User).where(User.id.in_(sorted(ids))))
     rows = [_person_row(u, by_user.get(u.id, []), overdue_roles, labels) for u in users]
-    # Slowest first: most overdue work, then the highest median ratio.
-    rows.sort(key=lambda r: (-r.overdue_now, -(r.median_ratio or 0.0), r.name, r.user_id))
+    rows.sort(key=lambda r: (*r.slowness(), r.name, r.user_id))
     return tuple(rows)
 
 
@@ -397,6 +451,8 @@ def _person_row(
         on_time=sum(s.on_time for s in mine),
         median_ratio=statistics.median(ratios) if ratios else None,
         overdue_now=sum(overdue_roles[k] for k in keys),
+        typical_delay=_median_span([s.delay for s in mine]),
+        worst_delay=max((s.delay for s in mine), default=None),
     )
 
 

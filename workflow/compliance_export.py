@@ -8,16 +8,19 @@ and chart them; the human columns use the same wording as the bot's messages.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from workflow import wording
 from workflow.compliance import PersonRow, Report, StepRow
-from workflow.timefmt import format_date, format_span, format_when
+from workflow.timefmt import format_date, format_rough, format_span, format_when
 
 # matplotlib and openpyxl (about 65 MB together) are imported by the functions that draw or
 # write, so a bot that never sends a chart or a workbook never loads them.
@@ -28,21 +31,7 @@ if TYPE_CHECKING:
 
 CAPTION_MAX = 1000  # Telegram allows 1024 characters in a photo caption
 DPI = 150
-HOUR = timedelta(hours=1)
-# Log axes cannot show zero: an instantly finished step (the applicant's own submission) is
-# drawn at half a minute and labelled "< 1 mnt".
-FLOOR_HOURS = 0.5 / 60
-# Decade ticks: evenly spaced on a log axis, so the labels never crowd on a narrow chart.
-TICKS_HOURS = (
-    (1 / 60, "1 mnt"),
-    (10 / 60, "10 mnt"),
-    (1.0, "1 jam"),
-    (10.0, "10 jam"),
-    (100.0, "100 jam"),
-    (1000.0, "1000 jam"),
-)
 ON_TIME_COLOR, LATE_COLOR, STANDARD_COLOR = "#2e7d32", "#c62828", "#b0bec5"
-LABEL_MAX = 34
 
 STEP_HEADERS = (
     "Langkah",
@@ -54,7 +43,15 @@ STEP_HEADERS = (
     "Tepat waktu",
     "Terlambat kini",
 )
-PERSON_HEADERS = ("Petugas", "Peran", "Jumlah", "Median rasio", "Tepat waktu", "Terlambat kini")
+PERSON_HEADERS = (
+    "Petugas",
+    "Peran",
+    "Jumlah",
+    "Tepat waktu",
+    "Biasanya",
+    "Paling lama terlambat",
+    "Terlambat kini",
+)
 
 
 # ---------------------------------------------------------------- wording
@@ -98,18 +95,6 @@ def compact_span(span: timedelta) -> str:
     return f"{round(minutes / 60)} jam"
 
 
-def step_label(row: StepRow, with_sop: bool = False) -> str:
-    """The chart's y label: "Langkah 3 · Fungsional"."""
-    label = f"Langkah {row.step_number} · {row.role_label}"
-    if len(label) > LABEL_MAX:
-        label = label[: LABEL_MAX - 1].rstrip() + "…"
-    return f"{row.sop_id}\n{label}" if with_sop else label
-
-
-def _many_sops(report: Report) -> bool:
-    return len({r.sop_id for r in report.steps}) > 1
-
-
 def _minutes(span: timedelta | None) -> int | None:
     return None if span is None else round(span.total_seconds() / 60)
 
@@ -128,14 +113,15 @@ def as_table(report: Report, tz: str) -> str:
         lines.append("Belum ada tugas yang selesai atau terlambat dalam periode ini.")
         return "\n".join(lines) + "\n"
     for sop_id in sorted({r.sop_id for r in report.steps}):
-        lines.append(f"SOP {sop_id}")
-        rows = [_step_cells(r) for r in report.steps if r.sop_id == sop_id]
+        rows_of = [r for r in report.steps if r.sop_id == sop_id]
+        lines.append(rows_of[0].sop_title or sop_id)  # the office knows its SOP by its title
+        rows = [_step_cells(r) for r in rows_of]
         lines += _grid(STEP_HEADERS, rows, right=(3, 7))
         lines.append("")
     lines.append("Per petugas")
     if report.people:
-        lines += _grid(PERSON_HEADERS, [_person_cells(p) for p in report.people], right=(2, 3, 5))
-        lines.append("Median rasio = median (waktu / standar); 1,00× = tepat sesuai standar.")
+        lines += _grid(PERSON_HEADERS, [_person_cells(p) for p in report.people], right=(2, 3, 6))
+        lines.append("Urutan: yang paling lambat di atas.")
     else:
         lines.append("Belum ada petugas yang menyelesaikan tugas.")
     return "\n".join(lines) + "\n"
@@ -159,8 +145,9 @@ def _person_cells(row: PersonRow) -> list[str]:
         row.name,
         ", ".join(row.roles) or "-",
         str(row.closed),
-        ratio_text(row.median_ratio),
         share_text(row.within),
+        verdict(row),
+        span_text(row.worst_delay) if row.late else "-",
         str(row.overdue_now),
     ]
 
@@ -247,33 +234,21 @@ def _share(value: float | None) -> float | None:
 
 
 def as_xlsx(report: Report, path: Path) -> Path:
-    """A workbook with sheets "Per langkah", "Per petugas" and "Keterangan" (the definitions)."""
+    """A workbook with sheets "Per langkah", "Per petugas" and "Keterangan" (the definitions);
+    the words are in templates/messages/report_sheet.txt.j2."""
     from openpyxl import Workbook
 
     book = Workbook()
+    names = _sheet_lines("sheets")
     steps = book.active
     assert steps is not None  # a new workbook always has its first sheet
-    steps.title = "Per langkah"
+    steps.title = names[0]
     _fill(
         steps,
-        (
-            "SOP",
-            "Langkah",
-            "Pelaksana",
-            "Kegiatan",
-            "Standar",
-            "Standar (menit)",
-            "Jumlah selesai",
-            "Median (menit)",
-            "Median",
-            "P90 (menit)",
-            "P90",
-            "Tepat waktu",
-            "Terlambat kini",
-        ),
+        _sheet_lines("step_columns"),
         [
             [
-                r.sop_id,
+                r.sop_title or r.sop_id,  # the office knows its SOP by its title
                 r.step_number,
                 r.role_name,
                 r.activity,
@@ -289,23 +264,33 @@ def as_xlsx(report: Report, path: Path) -> Path:
             ]
             for r in report.steps
         ],
-        widths=(26, 9, 24, 48, 12, 10, 10, 10, 20, 10, 20, 12, 10),
+        widths=(40, 9, 24, 48, 12, 10, 10, 10, 20, 10, 20, 12, 10),
         percent_columns=(12,),
     )
     _fill(
-        book.create_sheet("Per petugas"),
-        ("Petugas", "Peran", "Jumlah selesai", "Median rasio", "Tepat waktu", "Terlambat kini"),
+        book.create_sheet(names[1]),
+        _sheet_lines("person_columns"),
         [
-            [p.name, ", ".join(p.roles), p.closed, p.median_ratio, p.within, p.overdue_now]
+            [
+                p.name,
+                ", ".join(p.roles),
+                p.closed,
+                p.median_ratio,
+                p.within,
+                p.overdue_now,
+                verdict(p),
+                _minutes(p.typical_delay),
+                _minutes(p.worst_delay),
+            ]
             for p in report.people
         ],
-        widths=(28, 34, 10, 12, 12, 10),
+        widths=(28, 34, 10, 12, 12, 10, 34, 12, 12),
         percent_columns=(5,),
         ratio_columns=(4,),
     )
     _fill(
-        book.create_sheet("Keterangan"),
-        ("Keterangan", "Isi"),
+        book.create_sheet(names[2]),
+        _sheet_lines("definitions_header"),
         [[k, v] for k, v in _definitions(report)],
         widths=(22, 100),
     )
@@ -314,25 +299,18 @@ def as_xlsx(report: Report, path: Path) -> Path:
     return path
 
 
+def _sheet_lines(name: str, *args: object) -> list[str]:
+    """One line per cell from templates/messages/report_sheet.txt.j2 (headers, sheet names)."""
+    text = str(getattr(wording.module("report_sheet"), name)(*args))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _definitions(report: Report) -> list[tuple[str, str]]:
+    lines = _sheet_lines(
+        "definitions", period_text(report), format_when(report.now, report.timezone)
+    )
     return [
-        ("Periode", period_text(report)),
-        ("Terlambat kini per", format_when(report.now, report.timezone)),
-        ("Jumlah", "Tugas langkah yang selesai dalam periode (tanpa tugas batal dan perbaikan)."),
-        (
-            "Waktu",
-            "Dihitung dengan jam kerja kantor (atau hari kalender bila langkahnya begitu); "
-            "waktu menunggu perbaikan dari pemohon tidak dihitung.",
-        ),
-        ("Median", "Nilai tengah waktu penyelesaian."),
-        ("P90", "Peringkat terdekat: nilai ke-⌈0,9 × n⌉ dari yang tercepat."),
-        ("Tepat waktu", "Bagian tugas yang selesai paling lambat pada batas waktunya."),
-        ("Median rasio", "Median dari waktu ÷ standar tiap tugas; 1,00 = tepat standar."),
-        (
-            "Terlambat kini",
-            "Tugas terbuka yang sudah melewati batas waktu (tidak termasuk yang "
-            "menunggu perbaikan pemohon).",
-        ),
+        (term.strip(), meaning.strip()) for term, _, meaning in (x.partition("|") for x in lines)
     ]
 
 
@@ -362,128 +340,165 @@ def _fill(
     sheet.freeze_panes = "A2"
 
 
+# ---------------------------------------------------------------- words (templates/)
+
+PEOPLE_IN_CAPTION = 6
+PEOPLE_IN_CHART = 8
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    # The caption is HTML, so this environment escapes (workflow.wording's is for plain text);
+    # read here directly because workflow/ never imports handlers/.
+    return Environment(
+        loader=PackageLoader("templates", ""),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def words(name: str, *args: object) -> str:
+    """A phrase of the report from templates/messages/report_words.txt.j2 (plain text; a line
+    break in it is kept, for the chart)."""
+    return str(getattr(wording.module("report_words"), name)(*args)).strip()
+
+
+def verdict(person: PersonRow) -> str:
+    """How this person usually does, in plain words: "biasanya terlambat 2 jam"."""
+    typical, worst = person.typical_delay, person.worst_delay
+    return words(
+        "verdict",
+        person.closed,
+        person.late,
+        format_rough(typical) if typical and typical > timedelta(0) else "",
+        format_span(worst, fold_days=False) if worst else "",
+    )
+
+
+def worst_text(person: PersonRow) -> str:
+    """The real delays, never hidden by a typical value: "terlambat 1 kali: 3 jam 20 menit"."""
+    if not person.late or person.worst_delay is None or person.closed == 1:
+        return ""  # one task: the verdict already says its delay
+    return words("worst", person.late, format_span(person.worst_delay, fold_days=False))
+
+
+def _applicant_text(report: Report) -> str:
+    rows = report.applicant_steps
+    if not rows or not (report.applicant_closed or report.applicant_overdue_now):
+        return ""
+    return words(
+        "applicant",
+        rows[0].role_name,
+        report.applicant_closed,
+        report.applicant_late,
+        report.applicant_overdue_now,
+    )
+
+
+def _ranked(report: Report) -> list[PersonRow]:
+    """Officials with something to show, slowest first (compute() has ordered them)."""
+    return [p for p in report.people if p.closed or p.overdue_now]
+
+
 # ---------------------------------------------------------------- chart
+
+CHART_WIDTH_IN = 6.0  # 900 px at 150 dpi: a phone shows it at 360 px, so 1 pt here ≈ 0.8 px
+NAME_PT, BAR_PT, VERDICT_PT, DETAIL_PT, TITLE_PT = 19, 18, 17, 15, 22
+LINE_IN = 0.32  # one text line under a bar, in inches
+
+
+def _lines_under(person: PersonRow) -> list[tuple[str, int, str]]:
+    """(text, size, colour) under a person's bar: the verdict, the real delays, work late now."""
+    late = bool(person.late or person.overdue_now)
+    lines = [(verdict(person), VERDICT_PT, LATE_COLOR if late else "#1b5e20")]
+    if worst := worst_text(person):
+        lines.append((worst, DETAIL_PT, "#333333"))
+    if person.overdue_now:
+        lines.append((words("overdue", person.overdue_now), DETAIL_PT, LATE_COLOR))
+    return lines
 
 
 def build_figure(report: Report, tz: str | None = None) -> Figure:
-    """The chart as a matplotlib Figure (Agg, no pyplot state): one bar pair per SOP step.
-
-    Grey bar = the standard (its text at the bar's end), coloured bar = the median time taken
-    (green within, red over), black tick = P90. The figures themselves sit in a column on the
-    right (a second y axis, so the layout engine keeps them inside the picture). A step with no
-    finished task keeps its grey bar. The left y tick labels are exactly :func:`step_label` of
-    each row, top to bottom (see :func:`chart_labels`).
+    """One block per official, slowest on top, drawn for a phone held upright: the name in
+    large type, one full-width bar split into on-time (green) and late (red) tasks with the
+    counts written inside, and under it in words how they usually do and their real delays.
+    No axis, no scale to decode: every figure is written where it belongs. The names, top to
+    bottom, are :func:`chart_labels`.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    rows = report.steps
-    height = max(4.5, 2.6 + 0.95 * len(rows))
-    figure = Figure(figsize=(9.0, height), dpi=DPI, layout="constrained")
+    ranked = _ranked(report)
+    people = ranked[:PEOPLE_IN_CHART]
+    footer = _applicant_text(report)
+    if len(ranked) > len(people):  # the fastest are left out, and it says so
+        footer = "\n".join(x for x in (words("more", len(ranked) - len(people)), footer) if x)
+    blocks = [0.95 + LINE_IN * len(_lines_under(p)) + 0.3 for p in people] or [1.2]
+    top, bottom = 1.3, 0.2 + 0.6 * (footer.count("\n") + 1 if footer else 0)
+    height = top + sum(blocks) + bottom
+    figure = Figure(figsize=(CHART_WIDTH_IN, height), dpi=DPI)
     FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    figure.suptitle(
-        f"Kepatuhan waktu SOP\n{period_text(report, tz)}", fontsize=18, fontweight="bold"
-    )
-    if not rows:
-        axes.set_axis_off()
-        axes.set_xticks([])
-        axes.set_yticks([])
-        axes.text(0.5, 0.5, "Belum ada data", ha="center", va="center", fontsize=18)
-        return figure
-    _draw_bars(axes, rows)
-    positions = list(range(len(rows)))
-    axes.set_yticks(positions, [step_label(r, _many_sops(report)) for r in rows], fontsize=14)
-    axes.set_ylim(len(rows) - 0.5, -0.5)  # step 1 on top, as on the SOP sheet
-    _log_hours_axis(axes, rows)
-    figures = axes.secondary_yaxis("right")
-    figures.set_yticks(positions, [_figures_text(r) for r in rows], fontsize=12)
-    figures.tick_params(length=0)
-    figure.legend(
-        handles=[
-            Patch(color=STANDARD_COLOR, label="Standar"),
-            Patch(color=ON_TIME_COLOR, label="Median ≤ standar"),
-            Patch(color=LATE_COLOR, label="Median > standar"),
-            Line2D(
-                [],
-                [],
-                color="black",
-                marker="|",
-                linestyle="none",
-                markersize=14,
-                markeredgewidth=2.5,
-                label="P90",
-            ),
-        ],
-        loc="outside lower center",
-        ncols=2,
-        fontsize=13,
-        frameon=False,
-    )
+    # One axes over the whole picture, its y unit an inch from the top: positions stay simple.
+    axes = figure.add_axes((0.04, 0, 0.92, 1))
+    axes.set_axis_off()
+    axes.set_xlim(0, 1)
+    axes.set_ylim(height, 0)
+    axes.text(0, 0.25, words("chart_title"), fontsize=TITLE_PT, fontweight="bold", va="top")
+    axes.text(0, 0.8, period_text(report, tz), fontsize=VERDICT_PT, va="top")
+    if not people:
+        axes.text(0.5, top + 0.6, words("no_data"), ha="center", va="center", fontsize=NAME_PT)
+    y = top
+    for person, block in zip(people, blocks, strict=False):
+        _person_block(axes, y, person)
+        y += block
+    if footer:
+        axes.text(
+            0, height - 0.2, footer, fontsize=DETAIL_PT, va="bottom", wrap=True, color="#444444"
+        )
     return figure
 
 
-def _figures_text(row: StepRow) -> str:
-    """The right-hand column: "median 12 mnt\n67% tepat · n=3"."""
-    if row.median is None:
-        return "belum ada\nyang selesai"
-    return f"median {compact_span(row.median)}\n{share_text(row.within)} tepat · n={row.closed}"
-
-
-def _hours(span: timedelta) -> float:
-    return max(span / HOUR, FLOOR_HOURS)
-
-
-def _draw_bars(axes: Axes, rows: Sequence[StepRow]) -> None:
-    bar = 0.38
-    for y, row in enumerate(rows):
-        standard = _hours(row.standard_span)
-        axes.barh(y - bar / 2, standard, height=bar, color=STANDARD_COLOR)
-        axes.text(standard * 1.1, y - bar / 2, row.standard, va="center", fontsize=12)
-        if row.median is None:
-            continue
-        late = row.median > row.standard_span
-        axes.barh(
-            y + bar / 2, _hours(row.median), height=bar, color=LATE_COLOR if late else ON_TIME_COLOR
-        )
-        if row.p90 is not None:
-            axes.plot(
-                _hours(row.p90),
-                y + bar / 2,
-                marker="|",
-                markersize=20,
-                color="black",
-                markeredgewidth=2.5,
-                linestyle="none",
+def _person_block(axes: Axes, y: float, person: PersonRow) -> None:
+    name = person.name if len(person.name) <= 26 else person.name[:25].rstrip() + "…"
+    axes.text(0, y, name, fontsize=NAME_PT, fontweight="bold", va="top", gid="name")
+    bar_y, bar_h = y + 0.62, 0.36
+    if person.closed:
+        share = person.on_time / person.closed
+        for left, width, text, color in (
+            (0.0, share, words("on_time_part", person.on_time), ON_TIME_COLOR),
+            (share, 1 - share, words("late_part", person.late), LATE_COLOR),
+        ):
+            if width <= 0:
+                continue
+            axes.barh(bar_y, width, left=left, height=bar_h, color=color)
+            axes.text(
+                left + width / 2,
+                bar_y,
+                text if width >= 0.22 else text.split()[0],  # a thin slice keeps its number
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=BAR_PT,
+                fontweight="bold",
             )
-
-
-def _log_hours_axis(axes: Axes, rows: Sequence[StepRow]) -> None:
-    values = [_hours(r.standard_span) for r in rows]
-    values += [_hours(s) for r in rows for s in (r.median, r.p90) if s is not None]
-    low = min(values) / 2
-    high = max(values) * 4  # room for the standard's text ("5 hari") right of its bar
-    axes.set_xscale("log")
-    axes.set_xlim(low, high)
-    ticks = [(h, t) for h, t in TICKS_HOURS if low <= h <= high]
-    axes.set_xticks([h for h, _ in ticks], [t for _, t in ticks], fontsize=12)
-    axes.minorticks_off()
-    axes.set_xlabel("Waktu, skala log (langkah hari kerja: jam kerja)", fontsize=12)
-    axes.grid(axis="x", color="#dddddd")
-    axes.set_axisbelow(True)
+    else:
+        axes.barh(bar_y, 1, height=bar_h, color=STANDARD_COLOR)
+        axes.text(0.5, bar_y, words("none_closed"), ha="center", va="center", fontsize=BAR_PT)
+    line_y = bar_y + bar_h / 2 + 0.08
+    for text, size, color in _lines_under(person):
+        axes.text(0, line_y, text, fontsize=size, va="top", color=color)
+        line_y += LINE_IN
 
 
 def chart_labels(figure: Figure) -> list[str]:
-    """The step labels on the chart's left axis, top to bottom (every SOP step is there)."""
-    if not figure.axes:
-        return []
-    return [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    """The officials' names on the chart, top to bottom (slowest first)."""
+    return [t.get_text() for ax in figure.axes for t in ax.texts if t.get_gid() == "name"]
 
 
 def as_png(report: Report, path: Path, tz: str | None = None) -> Path:
-    """The chart as a PNG for a Telegram photo (about 1350 px wide, big fonts)."""
+    """The chart as a PNG for a Telegram photo (900 px wide, type sized for a phone)."""
     figure = build_figure(report, tz)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=DPI, format="png")
@@ -494,33 +509,45 @@ def as_png(report: Report, path: Path, tz: str | None = None) -> Path:
 
 
 def caption(report: Report, tz: str) -> str:
-    """A short HTML summary (<= 1000 characters; names escaped) for the chart photo."""
-    lines = [
-        "<b>Kepatuhan waktu SOP</b>",
-        html.escape(period_text(report, tz)),
-        f"Selesai: {report.closed} tugas · tepat waktu {share_text(report.within)}",
-        f"Terlambat kini: {report.overdue_now} tugas",
-    ]
-    steps = sorted(
-        (r for r in report.steps if r.overdue_now or (r.within is not None and r.within < 1)),
-        key=lambda r: (-r.overdue_now, r.within if r.within is not None else 1.0, r.step_number),
-    )[:3]
-    if steps:
-        lines.append("<b>Perlu perhatian</b>")
-        lines += [
-            f"• Langkah {r.step_number} · {html.escape(r.role_label)}: "
-            f"{share_text(r.within)} tepat, {r.overdue_now} terlambat kini"
-            for r in steps
+    """The chart photo's caption (HTML, <= 1000 characters, names escaped): the officials'
+    headline, everyone who was late slowest first with their real delays, the applicant apart.
+    People are dropped from the bottom (and counted in a last line) until it fits."""
+    ranked = _ranked(report)
+    titles = sorted({r.sop_title for r in report.steps if r.sop_title})
+    shown = min(len(ranked), PEOPLE_IN_CAPTION)
+    while True:
+        people = [
+            {
+                "name": p.name,
+                "roles": ", ".join(p.roles),
+                "verdict": verdict(p),
+                "closed": p.closed,
+                "on_time": p.on_time,
+                "share": share_text(p.within),
+                "worst": worst_text(p),
+                "overdue": words("overdue", p.overdue_now) if p.overdue_now else "",
+            }
+            for p in ranked[:shown]
         ]
-    people = [p for p in report.people if p.overdue_now or (p.within is not None and p.within < 1)]
-    if people:
-        lines.append("<b>Petugas</b>")
-        lines += [
-            f"• {html.escape(p.name)}: {share_text(p.within)} tepat, {p.overdue_now} terlambat kini"
-            for p in people[:3]
-        ]
-    lines.append("Rincian lengkap di berkas Excel.")
-    return _fit(lines, CAPTION_MAX)
+        text = (
+            _env()
+            .get_template("messages/report_caption.html.j2")
+            .render(
+                period=period_text(report, tz),
+                sop_title=titles[0] if len(titles) == 1 else "",
+                closed=report.closed,
+                on_time=report.on_time,
+                share=share_text(report.within),
+                overdue_now=report.overdue_now,
+                people=people,
+                more=words("more", len(ranked) - shown) if shown < len(ranked) else "",
+                applicant=_applicant_text(report),
+            )
+        )
+        text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        if len(text) <= CAPTION_MAX or shown == 0:
+            return _fit(text.splitlines(), CAPTION_MAX)
+        shown -= 1
 
 
 def _fit(lines: Sequence[str], limit: int) -> str:

@@ -115,14 +115,14 @@ async def create(
     holds the role already, an empty or past period, or one overlapping another of theirs."""
     if role not in spec.roles or role == spec.applicant_role:
         known = ", ".join(k for k in spec.roles if k != spec.applicant_role)
-        raise NotFound(f"Peran {role!r} tidak dikenal (yang ada: {known}).")
+        raise NotFound("unknown_role", role=role, known=known)
     name = spec.role_name(role)
     if role in deputy.role_keys:
-        raise NotAllowed(f"{deputy.name} sudah memegang peran {name}.")
+        raise NotAllowed("deputy_holds_role", name=deputy.name, role=name)
     if ends_at <= starts_at:
-        raise NotAllowed("Tanggal akhir harus sesudah tanggal mulai.")
+        raise NotAllowed("period_empty")
     if ends_at <= now:
-        raise NotAllowed("Masa penugasan itu sudah lewat.")
+        raise NotAllowed("period_past")
     if holder is None:
         holders = list(
             await session.scalars(
@@ -141,8 +141,7 @@ async def create(
     )
     if overlapping is not None:
         raise NotAllowed(
-            f"{deputy.name} sudah ditunjuk sebagai {spec.role_title(role, True)} pada masa itu "
-            f"(penunjukan #{overlapping})."
+            "deputy_overlap", name=deputy.name, title=spec.role_title(role, True), id=overlapping
         )
     delegation = Delegation(
         role=role,
@@ -161,9 +160,9 @@ async def create(
 async def end(session: AsyncSession, delegation_id: int, now: datetime) -> Delegation:
     delegation = await session.get(Delegation, delegation_id, with_for_update=True)
     if delegation is None:
-        raise NotFound(f"Penunjukan #{delegation_id} tidak ditemukan.")
+        raise NotFound("delegation_not_found", id=delegation_id)
     if delegation.ended_at is not None or delegation.ends_at <= now:
-        raise NotAllowed(f"Penunjukan #{delegation_id} sudah berakhir.")
+        raise NotAllowed("delegation_over", id=delegation_id)
     delegation.ended_at = now
     return delegation
 

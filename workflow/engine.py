@@ -120,11 +120,11 @@ async def act(
     step = spec.step(task.step_number)
     chosen = step.action(action) if task.kind == "step" else None
     if chosen is None:
-        raise UnknownAction("Tombol ini tidak berlaku untuk langkah ini.")
+        raise UnknownAction("unknown_action")
     deputy = await authorise(session, spec, case, task, actor, now)
     text = _clean_note(note)
     if chosen.needs_reason and not text:
-        raise ReasonRequired(_reason_prompt(chosen))
+        raise ReasonRequired(_reason_code(chosen))
     if chosen.kind in (ActionKind.forward, ActionKind.finish):
         await _check_kelengkapan(session, spec, case, task, step, confirm_checklist)
         if confirm_checklist:
@@ -167,17 +167,17 @@ async def resubmit(
     case = await _get_case(session, case_id)
     spec = await spec_of(session, case.sop_version_id)
     if case.applicant_id != actor.id:
-        raise NotAllowed("Permohonan ini bukan milik Anda.")
+        raise NotAllowed("not_your_case")
     revision = await session.scalar(
         select(Task).where(Task.case_id == case.id, Task.kind == "revision", Task.status == OPEN)
     )
     if revision is None or revision.parent_task_id is None:
-        raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
+        raise TaskClosed("not_waiting_revision")
     parent = await session.get(
         Task, revision.parent_task_id, with_for_update=True, populate_existing=True
     )
     if parent is None or parent.status != WAITING or parent.paused_at is None:
-        raise TaskClosed("Permohonan ini tidak sedang menunggu perbaikan.")
+        raise TaskClosed("not_waiting_revision")
     revision.status, revision.closed_at, revision.closed_by = DONE, now, actor.id
     revision.action = "resubmit"
     revision.next_notice_at = None
@@ -206,7 +206,7 @@ async def toggle_check(
     deputy = await authorise(session, spec, case, task, actor, now)
     step = spec.step(task.step_number)
     if key not in {k.key for k in step.kelengkapan}:
-        raise UnknownAction("Kelengkapan ini tidak ada di langkah ini.")
+        raise UnknownAction("unknown_check")
     value = not bool(task.checklist.get(key))
     task.checklist = {**task.checklist, key: value}
     task.assignee_id = task.assignee_id or actor.id
@@ -224,7 +224,7 @@ async def add_note(
     deputy = await authorise(session, spec, case, task, actor, now)
     text = _clean_note(note)
     if not text:
-        raise ReasonRequired("Catatan tidak boleh kosong.")
+        raise ReasonRequired("note_empty")
     event = _event(session, case, task, actor, task.role, "note", now, text)
     _as_deputy(event, deputy)
     return event
@@ -244,10 +244,10 @@ async def add_news(
     case = await _get_case(session, case_id)
     spec = await spec_of(session, case.sop_version_id)
     if case.applicant_id != actor.id:
-        raise NotAllowed("Permohonan ini bukan milik Anda.")
+        raise NotAllowed("not_your_case")
     task = await open_task_of_case(session, case.id)
     if task is None or not spec.step(task.step_number).starts_period:
-        raise TaskClosed("Saat ini bukan masa pengiriman berita untuk kerja sama ini.")
+        raise TaskClosed("not_news_time")
     item = NewsItem(
         case_id=case.id,
         period=case.period,
@@ -331,20 +331,20 @@ async def _load_open_task(
         Task, task_id, with_for_update=for_update, populate_existing=for_update
     )
     if task is None:
-        raise NotFound("Tugas ini tidak ditemukan.")
+        raise NotFound("task_not_found")
     case = await _get_case(session, task.case_id)
     spec = await spec_of(session, case.sop_version_id)
     if task.status == WAITING:
-        raise TaskClosed("Tugas ini sedang menunggu perbaikan dari pemohon.")
+        raise TaskClosed("task_waiting_applicant")
     if task.status != OPEN:
-        raise TaskClosed("Tugas ini sudah selesai ditangani; tidak ada yang diubah.")
+        raise TaskClosed("task_done")
     return task, case, spec
 
 
 async def _get_case(session: AsyncSession, case_id: int) -> Case:
     case = await session.get(Case, case_id)
     if case is None:
-        raise NotFound("Permohonan tidak ditemukan.")
+        raise NotFound("case_not_found")
     return case
 
 
@@ -369,13 +369,10 @@ def check_actor(
 ) -> None:
     if task.role == spec.applicant_role:
         if case.applicant_id != actor.id:
-            raise NotAllowed("Langkah ini hanya dapat dilakukan oleh pemohon.")
+            raise NotAllowed("applicant_only")
         return
     if task.role not in actor.role_keys and task.role not in (deputy_for or set()):
-        raise NotAllowed(
-            f"Langkah ini hanya dapat dilakukan oleh {spec.role_name(task.role)}; "
-            "Anda tidak memegang peran tersebut."
-        )
+        raise NotAllowed("not_your_role", role=spec.role_name(task.role))
     access.check_not_applicant(spec, case, task.role, actor)
 
 
@@ -398,13 +395,13 @@ async def _check_kelengkapan(
     ]
     if missing_docs:
         raise KelengkapanMissing(
-            "Kelengkapan belum dilampirkan: " + "; ".join(missing_docs) + ".",
+            "kelengkapan_unattached",
             missing_docs + missing_checks,
             confirmable=False,
         )
     if missing_checks and not confirm_checklist:
         raise KelengkapanMissing(
-            "Kelengkapan belum dicentang: " + "; ".join(missing_checks) + ".",
+            "kelengkapan_unchecked",
             missing_checks,
             confirmable=True,
         )
@@ -618,9 +615,10 @@ def _clean_note(note: str | None) -> str | None:
     return text[:NOTE_MAX] if text else None
 
 
-def _reason_prompt(action: Action) -> str:
+def _reason_code(action: Action) -> str:
+    """The refusal code (templates/messages/refusals.txt.j2) for a missing reason or note."""
     if action.kind == ActionKind.reject:
-        return "Penolakan harus disertai alasan."
+        return "reason_for_reject"
     if action.kind == ActionKind.return_:
-        return "Pengembalian harus disertai alasan (apa yang perlu diperbaiki)."
-    return "Tindakan ini harus disertai catatan."
+        return "reason_for_return"
+    return "note_required"

@@ -601,8 +601,8 @@ def _role_problems(raw: _Raw) -> Iterator[Problem]:
 
 
 def _access_problems(raw: _Raw, applicant: Any) -> Iterator[Problem]:
-    """records_roles / manager_roles name officials' roles the SOP defines."""
-    for key in ("records_roles", "manager_roles"):
+    """records/manager/report/digest roles name officials' roles the SOP defines."""
+    for key in ("records_roles", "manager_roles", "report_roles", "digest_roles"):
         listed = raw.data.get(key)
         for index, role in enumerate(listed if isinstance(listed, list) else []):
             path = f"{key}[{index}]"

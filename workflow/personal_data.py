@@ -205,12 +205,9 @@ async def erase(
     still_open = await open_cases(session, user)
     if still_open and force_reason is None:
         ids = ", ".join(f"#{c.id}" for c in still_open)
-        raise NotAllowed(
-            f"Permohonan {ids} masih berjalan: data tidak dapat dihapus sebelum selesai "
-            "(atau paksa dengan alasan, yang mengakhiri permohonan tersebut)."
-        )
+        raise NotAllowed("erasure_open_cases", ids=ids)
     if still_open and not (force_reason or "").strip():
-        raise ReasonRequired("Alasan wajib diisi untuk mengakhiri permohonan yang berjalan.")
+        raise ReasonRequired("erasure_reason")
     for case in still_open:
         case.status, case.outcome, case.closed_at, case.current_step = (
             "closed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date
 from enum import StrEnum
@@ -13,6 +14,9 @@ from workflow.durations import Duration, parse_duration
 
 END = "end"
 NUMBER_FIELDS = {"seq", "year", "month", "roman_month"}
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_URL = re.compile(r"^https://\S+$")
 
 
 def _duration(value: Any) -> Duration:
@@ -135,6 +139,49 @@ class Office(Frozen):
     head_name: str = ""  # the head of office, as signed under documents
     head_title: str = "Kepala"  # "Kepala" + the office name
     head_nip: str = ""  # empty: taken from the SOP header's approved_by ("NIP ...")
+    # How a visitor finds and reaches the office (/bantuan, "come to the office" messages).
+    # All optional: empty means unknown, and the bot then says whom to ask instead.
+    hours_text: str = Field(default="", max_length=200)  # "Senin–Kamis 07.30–16.00, ..."
+    phone: str = ""
+    whatsapp: str = ""
+    email: str = ""
+    map_url: str = ""
+
+    @field_validator("phone", "whatsapp")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not _PHONE.match(value):
+            raise ValueError(
+                f"nomor {value!r} tidak sah (tulis angka saja, boleh diawali +, "
+                "misalnya 0564 21234 atau +62812 3456 7890)"
+            )
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise ValueError(f"alamat surel {value!r} tidak sah (misalnya diskominfo@contoh.go.id)")
+        return value
+
+    @field_validator("map_url")
+    @classmethod
+    def _map(cls, value: str) -> str:
+        if value and not _URL.match(value):
+            raise ValueError(f"tautan peta {value!r} harus diawali https://")
+        return value
+
+    @property
+    def has_contact(self) -> bool:
+        return any((self.address, self.phone, self.whatsapp, self.email, self.map_url))
+
+    @property
+    def whatsapp_url(self) -> str:
+        """wa.me wants the number in international form without "+" (0812… becomes 62812…)."""
+        digits = "".join(c for c in self.whatsapp if c.isdigit())
+        if digits.startswith("0"):
+            digits = "62" + digits[1:]
+        return f"https://wa.me/{digits}" if digits else ""
 
 
 class Numbering(Frozen):
@@ -209,7 +256,9 @@ class SopSpec(Frozen):
     agreement: Agreement = Agreement()
     sla: SlaPolicy = SlaPolicy()
     revision_time: DurationField = Duration(days=3)  # how long the applicant has to revise
-    digest_roles: tuple[str, ...] = ("kadis", "kabid")  # who gets the morning digest
+    digest_roles: tuple[str, ...] = ()  # who gets the morning digest (role keys)
+    # Who may ask for /laporan (the SLA compliance report): the office's heads, by role key.
+    report_roles: tuple[str, ...] = ()
     # Who may open any case's records and files (heads of office, the desk), besides the roles
     # holding an open task on it; and who may manage officials in the chat (/petugas).
     records_roles: tuple[str, ...] = ()
@@ -240,6 +289,15 @@ class SopSpec(Frozen):
 
     def sla_for(self, step: Step) -> SlaPolicy:
         return step.sla or self.sla
+
+    @property
+    def desk_role(self) -> str | None:
+        """Who answers a journalist's free question ("Tanya petugas"): the role the applicant
+        reports to, else the admin desk, else the lowest role of the escalation chain."""
+        for role in (self.reports_to.get(self.applicant_role), "admin", *self.escalation):
+            if role and role in self.roles and role != self.applicant_role:
+                return role
+        return None
 
     def next_role_up(self, role: str) -> str | None:
         """Who hears about a task overdue twice over: reports_to first, then the chain."""

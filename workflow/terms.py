@@ -21,17 +21,17 @@ async def include_late(
     item = await session.get(NewsItem, news_id)
     case = await session.get(Case, item.case_id) if item else None
     if item is None or case is None:
-        raise NotFound("Berita tidak ditemukan.")
+        raise NotFound("news_not_found")
     text = (reason or "").strip()[:1000]
     if not text:
-        raise ReasonRequired("Berita terlambat hanya dapat dihitung dengan alasan.")
+        raise ReasonRequired("late_news_reason")
     worked = await session.scalar(
         select(Task.id)
         .where(Task.case_id == case.id, Task.role.in_(actor.role_keys or {""}))
         .limit(1)
     )
     if worked is None:
-        raise NotAllowed("Hanya petugas yang menangani kerja sama ini yang dapat mengubahnya.")
+        raise NotAllowed("terms_handlers_only")
     event = AuditEvent(
         case_id=case.id,
         actor_id=actor.id,

@@ -75,3 +75,22 @@ def format_span(td: timedelta, *, fold_days: bool = True) -> str:
 def format_duration(duration: Duration) -> str:
     """An SOP time standard as written on the sheet: "5 menit", "2 hari", "1 hari 2 jam"."""
     return str(duration)
+
+
+def format_rough(td: timedelta) -> str:
+    """A delay as people say it: "10 menit", "1 jam 30 menit", "2 jam", "kurang dari 1 menit".
+
+    Rounded for a typical value (the exact minutes are :func:`format_span`'s job): to 5 minutes
+    under an hour, to 10 minutes under three hours, to the hour beyond. Hours are never folded
+    into days, because a working-time delay of 24 h is three office days, not one.
+    """
+    minutes = int(abs(td).total_seconds()) // 60
+    if minutes == 0:
+        return "kurang dari 1 menit"
+    if minutes < 60:
+        return format_span(
+            timedelta(minutes=max(5, round(minutes / 5) * 5) if minutes >= 5 else minutes)
+        )
+    if minutes < 180:
+        return format_span(timedelta(minutes=round(minutes / 10) * 10), fold_days=False)
+    return format_span(timedelta(hours=round(minutes / 60)), fold_days=False)

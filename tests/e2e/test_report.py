@@ -4,6 +4,7 @@ table as an Excel file; anyone else is refused."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from openpyxl import load_workbook
 from PIL import Image
@@ -25,15 +26,21 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(bot: BotUnderTest)
     kadis = who["kadis"]
     assert "laporan" in [c["command"] for c in bot.fake.commands(kadis.chat_id)]
     await kadis.send("/laporan")
+    await kadis.press("Bulan ini")
     photo = next(m for m in reversed(kadis.bot_messages) if m.photo)
-    assert "Laporan" in (photo.caption or "") or "SOP" in (photo.caption or "")
+    caption = photo.caption or ""
+    assert "Ketepatan waktu SOP" in caption and "paling lambat" in caption
+    assert "Petugas Admin" in caption and "terlambat 2 menit" in caption
+    shots = Path(__file__).parents[2] / "data" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    (shots / f"laporan-e2e-{bot.settings.bot_framework}.png").write_bytes(photo.photo_bytes)
     image = Image.open(io.BytesIO(photo.photo_bytes))
     assert image.width >= 800
     name, content, _caption = kadis.documents[-1]
     assert name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(content))["Per langkah"]
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    row = next(r for r in rows if r[0] == "sanggau-hubungan-media" and r[1] == 2)
+    row = next(r for r in rows if r[0].startswith("SOP Layanan Hubungan Media") and r[1] == 2)
     step2 = dict(zip(header, row, strict=True))
     assert step2["Jumlah selesai"] == 1 and step2["Median (menit)"] == 7
     assert step2["Tepat waktu"] == 0  # 7 minutes against a 5-minute standard
