@@ -120,7 +120,7 @@ def calendar_date(text: str) -> date:
             return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
     except ValueError as exc:
         raise InputError("date_not_in_calendar", value=value) from exc
-    raise InputError("date_format", value=value)
+    raise InputError("office_date_format", value=value)
 
 
 def published_date(text: str, today: date) -> date:
