@@ -9,6 +9,8 @@ from datetime import UTC
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import (
+    agenda,
+    agreement_terms,
     conversation,
     journalist,
     mydata,
@@ -216,13 +218,15 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await journalist.on_news_message(ctx, event)
     elif state == "confirm":
         ctx.say("confirm_pending")
+    elif state == agreement_terms.STATE and text:
+        await agreement_terms.take(ctx, text)
     elif state in ("reason", "note") and text:
         await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
     elif state == "attach":
         await _attach(ctx, event)
     elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
         await journalist.revision_file(ctx, event, case.id)
-    elif state in ("reason", "note"):
+    elif state in ("reason", "note", agreement_terms.STATE):
         ctx.say("text_please")
     else:
         ctx.say(
@@ -254,12 +258,12 @@ async def cmd_start(ctx: Ctx, arg: str) -> None:
     if user is not None and user.is_journalist:
         await ctx.clear_state()
         ctx.say("menu_journalist")
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, True))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec.records_roles))
     elif user is not None and user.role_keys:
         await ctx.clear_state()
         roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
         ctx.say("menu_official", roles=roles)
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, False))
+        ctx.send(commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec.records_roles))
     elif registration.in_registration(ctx.state.name):
         await registration.ask(ctx, ctx.state.name.removeprefix("reg:"))  # pick up where we were
     else:
@@ -318,6 +322,7 @@ COMMANDS: dict[str, Command] = {
     "berita": cmd_news,
     "tugas": cmd_tasks,
     "laporan": reports.laporan,
+    "agenda": agenda.cmd_agenda,
     "petugas": staff.cmd_staff,
     "datasaya": mydata.cmd_mydata,
 }

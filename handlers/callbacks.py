@@ -33,6 +33,10 @@ class Op(StrEnum):
     upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
     revoke = "p"  # /petugas: take a role (arg) from an official (id)
     uninvite = "i"  # /petugas: cancel a pending invite (id)
+    terms = "t"  # the agreement's terms at the drafting step (task id; arg: the term, or "ok")
+    late = "l"  # count a late news item in the claim after all (news id), with a typed reason
+    unpaid = "o"  # "Belum diterima" at the payment step (task id): the desk is told, it waits
+    spj_signed = "g"  # the desk marks the period's SPJ signed (case id, arg: the period)
 
 
 @dataclass(frozen=True)

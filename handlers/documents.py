@@ -26,7 +26,7 @@ from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
 from storage.db import transaction
 from storage.models import Agreement, Case, Document, Task, User
-from workflow import access, documents, engine, records, signing
+from workflow import access, documents, engine, records, signing, terms
 from workflow.engine import Transition
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
@@ -148,7 +148,10 @@ async def _for_new_task(
     versions = await records.draft_versions(ctx.session, case.id)
     agreement = await ctx.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
     numbered = agreement is not None and agreement.number is not None
-    if step.drafts and not versions:
+    if versions and not numbered and await _stale(ctx, case, versions[-1]):
+        # The terms changed after the newest draft: the next officials get one with the new terms.
+        await _redraft(ctx, case, versions, chats, actor_id, as_pdf=_signs(step))
+    elif step.drafts and not versions:
         data = await records.draft(ctx.session, case, ctx.now)
         owner = actor_id or case.applicant_id
         made = Made("draft", f"konsep-mou-pks-{case.id}-v1.docx", DOCX, owner, case.id)
@@ -183,6 +186,55 @@ async def _for_new_task(
             ctx.out.extend(send(ctx, chats, newest, caption))
     if any(Effect.spj_ready in action.effects for action in step.actions):
         await _recap(ctx, case, chats, actor_id)
+
+
+async def _stale(ctx: Ctx, case: Case, newest: Document) -> bool:
+    return await terms.changed_since(ctx.session, case.id, newest.uploaded_at)
+
+
+async def _redraft(
+    ctx: Ctx,
+    case: Case,
+    versions: list[Document],
+    chats: list[int],
+    owner_id: int | None,
+    *,
+    as_pdf: bool = False,
+) -> None:
+    """A new version of the draft drawn from the case and its terms as they are now (an edited
+    upload's wording is not carried over: the caption says so)."""
+    data = await records.draft(ctx.session, case, ctx.now)
+    number = len(versions) + 1
+    owner = owner_id or case.applicant_id
+    word = Made("draft", f"konsep-mou-pks-{case.id}-v{number}.docx", DOCX, owner, case.id)
+    pdf = Made("draft_pdf", f"konsep-final-mou-pks-{case.id}-v{number}.pdf", PDF, owner, case.id)
+    caption = render(
+        "record_caption",
+        kind="draft_pdf" if as_pdf else "draft",
+        case=case,
+        version=number,
+        by=None,
+        redrawn=True,
+        edited_before=bool(versions) and versions[-1].kind != "draft",
+    )
+
+    def draw() -> list[tuple[Made, bytes]]:
+        content = documents.draft_docx(data)
+        if not as_pdf:
+            return [(word, content)]
+        return [(word, content), (pdf, documents.docx_pdf(content))]
+
+    later(ctx, draw, lambda docs: send(ctx, chats, docs[-1], caption))
+
+
+async def redraft_if_stale(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> bool:
+    """'Selesai' after changing the terms: a new draft version for the one who changed them."""
+    versions = await records.draft_versions(ctx.session, case.id)
+    if versions and not await _stale(ctx, case, versions[-1]):
+        return False
+    assert ctx.user is not None
+    await _redraft(ctx, case, versions, [ctx.chat_id], ctx.user.id)
+    return True
 
 
 async def _recap(ctx: Ctx, case: Case, chats: list[int], actor_id: int | None) -> None:
@@ -254,10 +306,12 @@ def numbered_files(
 
 
 def buttons(spec: SopSpec, task: Task) -> tuple[Button, ...]:
-    """'📄 Lembar disposisi' on every official's prompt; 'Unggah versi baru' where drafting."""
+    """'📄 Lembar disposisi' on every official's prompt; 'Unggah versi baru' and the agreement's
+    terms ('✏️ Ketentuan') where drafting."""
     row = [Button(label("sheet"), Callback(Op.sheet, task.id).pack())]
     if spec.step(task.step_number).drafts:
         row.append(Button(label("upload_draft"), Callback(Op.upload, task.id).pack()))
+        row.append(Button(label("terms"), Callback(Op.terms, task.id).pack()))
     return tuple(row)
 
 

@@ -25,12 +25,21 @@ REPORT = ("laporan", "Laporan kepatuhan waktu SOP")
 # A menu hint only: who may manage officials is the SOP's manager_roles, checked on every use.
 MANAGER_ROLES = ("kadis", "admin")
 STAFF = ("petugas", "Kelola petugas dan undangan")
+AGENDA = ("agenda", "Buku agenda (Excel)")
 
 
-def commands_for(chat_id: int, roles: set[str], journalist: bool) -> SetCommands:
+def commands_for(
+    chat_id: int,
+    roles: set[str],
+    journalist: bool,
+    records_roles: tuple[str, ...] = MANAGER_ROLES,
+) -> SetCommands:
+    """``records_roles``: the SOP's, who (with the heads) get /agenda offered."""
     commands: list[tuple[str, str]] = []
     if roles:
         commands += OFFICIAL
+    if roles & (set(HEAD_ROLES) | set(records_roles)):
+        commands.insert(1, AGENDA)
     if roles & set(HEAD_ROLES):
         commands.insert(1, REPORT)
     if roles & set(MANAGER_ROLES):

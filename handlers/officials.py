@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import documents, notify, parsing, staff
+from handlers import agreement_terms, documents, notify, parsing, staff
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
@@ -88,7 +88,8 @@ async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None 
         waiting=waiting or 0,
         markup=RemoveKeyboard() if invite.phone else None,
     )
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist))
+    records_roles = spec.records_roles
+    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist, records_roles))
 
 
 # ---------------------------------------------------------------- button presses
@@ -117,6 +118,8 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
         await _ask_text(ctx, cb.id, "attach")
     elif cb.op in (Op.sheet, Op.upload):
         await documents.on_button(ctx, cb)
+    elif cb.op == Op.terms:
+        await agreement_terms.on_button(ctx, cb)
 
 
 async def _task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec]:

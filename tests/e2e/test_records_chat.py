@@ -1,0 +1,102 @@
+"""The records an official asks for in the chat, and the agreement's terms, against the fake Bot
+API (one adapter: nothing here depends on it): the buku agenda from /agenda, the Fungsional's
+terms at the drafting step flowing into the next draft, the recap and the period loop."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from storage.models import Agreement, AuditEvent
+from tests.e2e.conftest import BotUnderTest
+from tests.e2e.helpers import approve
+from tests.e2e.test_records import docx_text, newest
+from tests.e2e.test_sanggau import SANGGAU
+
+
+@pytest.fixture
+def framework() -> str:
+    return "aiogram"
+
+
+async def test_agenda_book_from_the_bot_for_records_roles_and_heads(bot: BotUnderTest) -> None:
+    who = await bot.officials(SANGGAU)
+    rina = await bot.seeded_journalist(3801)
+    await rina.send("/ajukan")
+    await rina.press("Lewati")
+    await approve(who["admin"], "Terima")
+
+    kadis, fungsional = who["kadis"], who["fungsional"]
+    assert "agenda" in [c["command"] for c in bot.fake.commands(kadis.chat_id)]
+    assert "agenda" in [c["command"] for c in bot.fake.commands(who["admin"].chat_id)]
+    assert "agenda" not in [c["command"] for c in bot.fake.commands(fungsional.chat_id)]
+    await kadis.send("/agenda")
+    name, content, caption = kadis.documents[-1]
+    assert name == "buku-agenda-2026.xlsx" and "1 permohonan" in (caption or "")
+    sheet = load_workbook(io.BytesIO(content))["2026"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref
+    rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows[0][0] == "001/AGENDA/DISKOMINFO-IKP/2026" and rows[0][3] == "Warta Kapuas"
+
+    await kadis.send("/agenda dua ribu")
+    assert "4 angka" in kadis.last.text
+    await fungsional.send("/agenda")
+    assert "⚠️" in fungsional.last.text and len(fungsional.documents) == 1  # only the draft
+    bot.assert_clean()
+
+
+async def test_terms_set_at_the_drafting_step_reach_the_next_draft(bot: BotUnderTest) -> None:
+    who = await bot.officials(SANGGAU)
+    rina = await bot.seeded_journalist(3802)
+    await rina.send("/ajukan")
+    await rina.press("Lewati")
+    await approve(who["admin"], "Terima")
+    fungsional, kabid = who["fungsional"], who["kabid"]
+
+    await fungsional.press("✏️ Ketentuan")
+    terms = fungsional.last.text
+    assert "3 bulan" in terms and "Rp375.000 per berita" in terms and "Rp4.500.000" in terms
+    await fungsional.press("Jumlah periode")
+    await fungsional.send("dua")
+    assert "Tulis angka saja" in fungsional.last.text  # asked again, nothing lost
+    await fungsional.send("30")
+    assert "antara 1 dan 24" in fungsional.last.text
+    await fungsional.send("2")
+    assert "Periode: 2 bulan" in fungsional.last.text
+    await fungsional.press("Nilai total")
+    await fungsional.send("Rp3.000.001")
+    assert "habis dibagi" in fungsional.last.text
+    await fungsional.send("3 juta")
+    shown = fungsional.last.text
+    assert "Rp1.500.000 per bulan" in shown and "Nilai total: Rp3.000.000" in shown
+
+    # The kabid holds no drafting task: the button's data from his chat is refused.
+    forged = next(
+        b["callback_data"]
+        for row in fungsional.last.reply_markup["inline_keyboard"]
+        for b in row
+        if b["text"] == "Berita per periode"
+    )
+    answer = await kabid.press_data(forged, kabid.last.message_id)
+    assert answer is not None and answer.show_alert
+
+    await fungsional.press("✅ Selesai")
+    draft = docx_text(newest(fungsional, ".docx"))
+    assert "Rp3.000.000" in draft and "selama 2 bulan" in draft
+    await approve(fungsional, "Teruskan konsep")
+    assert "Rp3.000.000" in docx_text(newest(kabid, ".docx"))  # the newest version travels on
+
+    async with bot.session() as s:
+        agreement = await s.scalar(select(Agreement))
+        events = list(await s.scalars(select(AuditEvent).where(AuditEvent.action == "terms")))
+    assert agreement is not None and (agreement.periods, agreement.tariff_per_period) == (
+        2,
+        1_500_000,
+    )
+    assert [e.data["field"] for e in events] == ["periods", "total"]
+    assert events[1].data["after"]["tariff_per_period"] == 1_500_000
+    assert events[0].data["before"]["periods"] == 3 and events[0].data["after"]["periods"] == 2
+    bot.assert_clean()
