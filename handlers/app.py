@@ -16,6 +16,7 @@ from handlers import (
     mydata,
     officials,
     parsing,
+    payments,
     registration,
     reports,
     staff,
@@ -220,13 +221,15 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         ctx.say("confirm_pending")
     elif state == agreement_terms.STATE and text:
         await agreement_terms.take(ctx, text)
+    elif state == payments.LATE_STATE and text:
+        await payments.take_late_reason(ctx, text)
     elif state in ("reason", "note") and text:
         await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
     elif state == "attach":
         await _attach(ctx, event)
     elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
         await journalist.revision_file(ctx, event, case.id)
-    elif state in ("reason", "note", agreement_terms.STATE):
+    elif state in ("reason", "note", agreement_terms.STATE, payments.LATE_STATE):
         ctx.say("text_please")
     else:
         ctx.say(

@@ -181,3 +181,11 @@ async def changed_since(session: AsyncSession, case_id: int, since: datetime) ->
         .limit(1)
     )
     return found is not None
+
+
+async def news_target(session: AsyncSession, spec: SopSpec, case: Case) -> int:
+    """News items agreed per period for this case (its terms, else the SOP's default)."""
+    agreed = await session.scalar(
+        select(Agreement.news_per_period).where(Agreement.case_id == case.id)
+    )
+    return int(agreed) if agreed is not None else spec.agreement.news_per_period
