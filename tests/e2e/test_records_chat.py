@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from storage.models import Agreement, AuditEvent
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.helpers import approve
-from tests.e2e.test_records import docx_text, newest
+from tests.e2e.helpers import approve, current, message_with
+from tests.e2e.test_records import docx_text, newest, pdf_text
 from tests.e2e.test_sanggau import SANGGAU
 
 
@@ -99,4 +99,78 @@ async def test_terms_set_at_the_drafting_step_reach_the_next_draft(bot: BotUnder
     assert [e.data["field"] for e in events] == ["periods", "total"]
     assert events[1].data["after"]["tariff_per_period"] == 1_500_000
     assert events[0].data["before"]["periods"] == 3 and events[0].data["after"]["periods"] == 2
+    bot.assert_clean()
+
+
+async def test_period_payment_and_late_news_from_the_chat(bot: BotUnderTest) -> None:
+    who = await bot.officials(SANGGAU)
+    admin, fungsional = who["admin"], who["fungsional"]
+    rina = await bot.seeded_journalist(3803)
+    await rina.send("/ajukan")
+    await rina.press("Lewati")
+    await approve(admin, "Terima")
+    await fungsional.press("📄 Lembar disposisi")
+    await approve(fungsional, "Teruskan konsep")
+    await approve(who["kabid"], "Paraf & teruskan")
+    await approve(who["sekretaris"], "Paraf & teruskan")
+    await approve(who["kadis"], "Tanda tangani")
+    await approve(admin, "Beri nomor & serahkan")
+    number = "000.8.3.3/1/DISKOMINFO-IKP/2026"
+    numbered = [(n, c) for n, _b, c in admin.documents if n.startswith("mou-pks-")]
+    assert any(n.endswith(".pdf") and number in (c or "") for n, c in numbered)
+
+    await rina.send("/status")
+    assert "Periode 1 dari 3 bulan: terkirim 0, kurang 4 dari 4 berita" in rina.last.text
+    for title, day in (("Bupati resmikan jembatan", "hari ini"), ("Pasar murah", "10-11-2026")):
+        await rina.press("📰 Kirim berita")
+        await rina.send(title)
+        await rina.send("https://wartakapuas.id/berita/" + title.split()[0].lower())
+        await rina.send(day)
+        await rina.press("Lewati")
+    await rina.send("/status")
+    assert "terkirim 2, kurang 2 dari 4 berita (1 terlambat, tidak dibayar)" in rina.last.text
+
+    prompt = message_with(rina, "Selesai kirim berita")
+    await rina.press("Selesai kirim berita", message_id=prompt.message_id)
+    assert "Baru 2 dari 4 berita" in current(rina, prompt).text  # asked before the period closes
+    await rina.press("Batal", message_id=prompt.message_id)
+    assert (await bot.case()).current_step == 8
+    await approve(rina, "Selesai kirim berita")
+
+    late = message_with(admin, "➕ Hitung")
+    assert "Pasar murah" in late.text and "Bupati" not in late.text
+    assert "Jumlah dibayarkan Rp375.000" in pdf_text(newest(admin, ".pdf"))  # the late one out
+    await admin.press("➕ Hitung", message_id=late.message_id)
+    assert "Tulis alasan" in admin.last.text
+    await admin.send("Terlambat karena gangguan jaringan di Kapuas")
+    recap = pdf_text(newest(admin, ".pdf"))
+    assert "dihitung: Terlambat karena gangguan jaringan" in recap
+    assert "Jumlah dibayarkan Rp750.000" in recap
+
+    await approve(admin, "SPJ siap dibayar")
+    await rina.send("/status")
+    assert "SPJ disiapkan" in rina.last.text and "SPJ ditandatangani: belum" in rina.last.text
+    await rina.press("⏳ Belum diterima")
+    assert "Pembayaran belum diterima" in message_with(admin, "✍️ SPJ ditandatangani").text
+    await admin.press("✍️ SPJ ditandatangani")
+    assert "sudah ditandatangani" in rina.last.text
+    await rina.send("/status")
+    assert "SPJ ditandatangani: belum" not in rina.last.text
+    assert "melapor belum menerima" in rina.last.text
+    await approve(rina, "Pembayaran diterima")
+    assert (await bot.case()).period == 2  # the agreement's next period
+
+    async with bot.session() as s:
+        events = list(await s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    actions = [e.action for e in events]
+    assert {"include_late", "spj_signed", "payment_not_received"} <= set(actions)
+    views = {(e.role, e.data["kind"]) for e in events if e.action == "record_view"}
+    for seen in (
+        ("fungsional", "disposition"),
+        ("fungsional", "draft"),
+        ("kadis", "draft_pdf"),
+        ("admin", "agreement"),
+        ("admin", "recap_pdf"),
+    ):
+        assert seen in views, views
     bot.assert_clean()
