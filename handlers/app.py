@@ -36,6 +36,7 @@ from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
 from storage.models import Task, TaskPrompt
+from workflow import media_center
 from workflow.clock import Clock
 from workflow.errors import WorkflowError
 
@@ -80,7 +81,8 @@ class MitraApp:
             await self._membership(event)
             return []
         if isinstance(event, MessageEvent) and not event.private:
-            return []  # the bot works in private chats only
+            await self._group(event)  # the bot works in private chats, but for binding a group
+            return []
         if isinstance(event, MessageEvent) and is_unknown_content(event):
             return unknown_content_reply(event)  # a sticker, poll, location, service message...
         # Network before the transaction: a slow getFile must not hold the database.
@@ -132,6 +134,25 @@ class MitraApp:
                 )
                 if new is not None:
                     await report_unreachable(session, self.deps.spec, new, self.clock.now())
+        self.on_queued()
+
+    async def _group(self, event: MessageEvent) -> None:
+        """`/start <code>` in a group (the bot added through the Media Center link) binds it as
+        the office's Media Center; anything else said in a group is not for the bot."""
+        command, _, arg = (event.text or "").strip().partition(" ")
+        code = arg.strip()
+        if command.split("@", 1)[0] != "/start" or not code.startswith(media_center.CODE_PREFIX):
+            return
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            if not await self._first_time(session, event):
+                return
+            bound = await media_center.bind(
+                session, code, event.chat_id, now, by=f"telegram:{event.sender.telegram_id}"
+            )
+            log.info("Media Center group %s: %s", event.chat_id, "bound" if bound else "refused")
+            reply = SendMessage(event.chat_id, render("media_center_bound", bound=bound))
+            await enqueue(session, [reply], now)
         self.on_queued()
 
     async def _refuse(self, event: Event, message: str | None) -> list[Reply]:

@@ -10,11 +10,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from storage.db import transaction
 from storage.models import Agreement, AuditEvent
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.helpers import approve, current, message_with
 from tests.e2e.test_records import docx_text, newest, pdf_text
 from tests.e2e.test_sanggau import SANGGAU
+from workflow import media_center
 
 
 @pytest.fixture
@@ -105,6 +107,10 @@ async def test_terms_set_at_the_drafting_step_reach_the_next_draft(bot: BotUnder
 async def test_period_payment_and_late_news_from_the_chat(bot: BotUnderTest) -> None:
     who = await bot.officials(SANGGAU)
     admin, fungsional = who["admin"], who["fungsional"]
+    group = -1009876543210  # set by the operator (mitramedia media-center set)
+    bot.fake.group(group, "Media Center")
+    async with transaction(bot.product.sessions) as s:
+        await media_center.set_group(s, group, bot.clock.now(), by="cli")
     rina = await bot.seeded_journalist(3803)
     await rina.send("/ajukan")
     await rina.press("Lewati")
@@ -118,6 +124,9 @@ async def test_period_payment_and_late_news_from_the_chat(bot: BotUnderTest) -> 
     number = "000.8.3.3/1/DISKOMINFO-IKP/2026"
     numbered = [(n, c) for n, _b, c in admin.documents if n.startswith("mou-pks-")]
     assert any(n.endswith(".pdf") and number in (c or "") for n, c in numbered)
+    notes = [m.text for m in bot.fake.group_messages(group)]
+    assert any("ditandatangani" in n and "Hendra Kadis" in n for n in notes), notes
+    assert any("bernomor" in n and number in n for n in notes), notes
 
     await rina.send("/status")
     assert "Periode 1 dari 3 bulan: terkirim 0, kurang 4 dari 4 berita" in rina.last.text
