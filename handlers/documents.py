@@ -309,7 +309,8 @@ async def _numbered(
     """The admin's number goes into the newest draft; the journalist gets the numbered PDF."""
     data = await records.draft(ctx.session, case, ctx.now)
     versions = await records.draft_versions(ctx.session, case.id)
-    source = ctx.deps.archive.path_of(versions[-1]) if versions else None
+    fresh = versions and not await _stale(ctx, case, versions[-1])  # else: from the new terms
+    source = ctx.deps.archive.path_of(versions[-1]) if fresh else None
     applicant = await ctx.session.get(User, case.applicant_id)
     actor = await ctx.session.get(User, actor_id) if actor_id else None
     if applicant is None or data.number is None:

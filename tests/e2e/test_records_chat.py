@@ -14,6 +14,7 @@ from storage.db import transaction
 from storage.models import Agreement, AuditEvent
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.helpers import approve, current, message_with
+from tests.e2e.test_branches import _trenggalek_to_decision
 from tests.e2e.test_records import docx_text, newest, pdf_text
 from tests.e2e.test_sanggau import SANGGAU
 from workflow import media_center
@@ -182,4 +183,23 @@ async def test_period_payment_and_late_news_from_the_chat(bot: BotUnderTest) -> 
         ("admin", "recap_pdf"),
     ):
         assert seen in views, views
+    bot.assert_clean()
+
+
+async def test_trenggalek_terms_changed_at_the_last_step_reach_the_numbered_agreement(
+    trenggalek_bot: BotUnderTest,
+) -> None:
+    bot = trenggalek_bot
+    who, rina = await _trenggalek_to_decision(bot)
+    await approve(who["kabid"], "Ya, tetapkan")
+    await approve(who["kasi"], "Arahkan proses")
+    fungsional = who["fungsional"]
+    await fungsional.press("✏️ Ketentuan")
+    await fungsional.press("Berita per periode")
+    await fungsional.send("10")
+    assert "Berita per bulan: 10" in fungsional.last.text
+    # Straight on to the end, without "Selesai": the numbered MoU/PKS is drawn from the new terms.
+    await approve(fungsional, "Selesaikan & arsipkan")
+    final = pdf_text(newest(rina, ".pdf"))
+    assert "7.1/1/PKS/2026" in final and "menayangkan 10 berita" in final
     bot.assert_clean()
