@@ -4,6 +4,7 @@ SOP's records_roles and the office's heads (checked here on every use; the menu 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Container, Iterable
 from zoneinfo import ZoneInfo
 
 from handlers.context import Ctx
@@ -15,9 +16,9 @@ from workflow import documents, records
 XLSX = documents.XLSX_MIME
 
 
-def agenda_roles(records_roles: tuple[str, ...], roles: object) -> set[str]:
+def agenda_roles(records_roles: Iterable[str], roles: Container[str]) -> set[str]:
     """Who may ask for the agenda book: the SOP's records_roles and its heads."""
-    return {*records_roles, *(key for key in HEAD_ROLES if key in roles)}  # type: ignore[operator]
+    return {*records_roles, *(key for key in HEAD_ROLES if key in roles)}
 
 
 async def cmd_agenda(ctx: Ctx, arg: str = "") -> None:

@@ -260,20 +260,21 @@ async def late_message(ctx: Ctx, case: Case, recap: records.Recap, chats: list[i
 async def late_items(session: AsyncSession, recap: records.Recap, case: Case) -> list[NewsItem]:
     """The period's items reported after their proof deadline and not yet counted."""
     spec = await spec_of(session, case.sop_version_id)
-    days = spec.agreement.proof_days.get(recap.case.outlet_kind, 2)
     included = await terms.overrides(session, case.id)
     rows = await session.scalars(
         select(NewsItem)
         .where(NewsItem.case_id == case.id, NewsItem.period == recap.period)
         .order_by(NewsItem.published_on, NewsItem.id)
     )
-    tz = spec.office.timezone
-    out = []
-    for item in rows:
-        reported = item.submitted_at.astimezone(ZoneInfo(tz)).date()
-        if reported > item.published_on + timedelta(days=days) and item.id not in included:
-            out.append(item)
-    return out
+    kind = recap.case.outlet_kind
+    return [i for i in rows if is_late(spec, kind, i) and i.id not in included]
+
+
+def is_late(spec: SopSpec, outlet_kind: str, item: NewsItem) -> bool:
+    """Reported after the proof deadline of its media type (the rule records.recap applies)."""
+    days = spec.agreement.proof_days.get(outlet_kind, 2)
+    reported = item.submitted_at.astimezone(ZoneInfo(spec.office.timezone)).date()
+    return reported > item.published_on + timedelta(days=days)
 
 
 async def _late_task(ctx: Ctx, news_id: int) -> tuple[NewsItem, Case, Task]:
@@ -293,13 +294,16 @@ async def _late_task(ctx: Ctx, news_id: int) -> tuple[NewsItem, Case, Task]:
     ):
         raise NotAllowed(words("late_not_yours"))
     engine.check_actor(spec, case, task, ctx.user)
+    outlet = await ctx.session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
+    if not is_late(spec, outlet.kind if outlet else "", item):
+        raise NotAllowed(words("late_not_late"))
     return item, case, task
 
 
 async def on_late(ctx: Ctx, news_id: int) -> None:
     item, case, task = await _late_task(ctx, news_id)
     if item.id in await terms.overrides(ctx.session, case.id):
-        ctx.answer(words("late_not_late"), alert=True)
+        ctx.answer(words("late_already"), alert=True)
         return
     ctx.answer()
     await ctx.set_state(LATE_STATE, task_id=task.id, news_id=item.id)
