@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.cli_export import archive_app, export_app
+from bot.cli_media_center import media_center_app
 from bot.cli_official import official_app
 from bot.cli_playground import playground, run_playground
 from bot.cli_report import report_app
@@ -32,6 +33,7 @@ app.add_typer(official_app, name="official")
 app.add_typer(user_app, name="user")
 app.add_typer(export_app, name="export")
 app.add_typer(archive_app, name="archive")
+app.add_typer(media_center_app, name="media-center")
 app.command()(playground)
 
 

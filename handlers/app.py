@@ -9,11 +9,14 @@ from datetime import UTC
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import (
+    agenda,
+    agreement_terms,
     conversation,
     journalist,
     mydata,
     officials,
     parsing,
+    payments,
     questions,
     registration,
     reports,
@@ -34,7 +37,7 @@ from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
 from storage.models import Task, TaskPrompt
-from workflow import delegation, office
+from workflow import delegation, media_center, office
 from workflow.clock import Clock
 from workflow.errors import NotAllowed, WorkflowError
 
@@ -79,7 +82,8 @@ class MitraApp:
             await self._membership(event)
             return []
         if isinstance(event, MessageEvent) and not event.private:
-            return []  # the bot works in private chats only
+            await self._group(event)  # the bot works in private chats, but for binding a group
+            return []
         if isinstance(event, MessageEvent) and is_unknown_content(event):
             return unknown_content_reply(event)  # a sticker, poll, location, service message...
         # Network before the transaction: a slow getFile must not hold the database.
@@ -131,6 +135,25 @@ class MitraApp:
                 )
                 if new is not None:
                     await report_unreachable(session, self.deps.spec, new, self.clock.now())
+        self.on_queued()
+
+    async def _group(self, event: MessageEvent) -> None:
+        """`/start <code>` in a group (the bot added through the Media Center link) binds it as
+        the office's Media Center; anything else said in a group is not for the bot."""
+        command, _, arg = (event.text or "").strip().partition(" ")
+        code = arg.strip()
+        if command.split("@", 1)[0] != "/start" or not code.startswith(media_center.CODE_PREFIX):
+            return
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            if not await self._first_time(session, event):
+                return
+            bound = await media_center.bind(
+                session, code, event.chat_id, now, by=f"telegram:{event.sender.telegram_id}"
+            )
+            log.info("Media Center group %s: %s", event.chat_id, "bound" if bound else "refused")
+            reply = SendMessage(event.chat_id, render("media_center_bound", bound=bound))
+            await enqueue(session, [reply], now)
         self.on_queued()
 
     async def _refuse(self, event: Event, message: str | None) -> list[Reply]:
@@ -222,13 +245,24 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await questions.send_question(ctx, text)
     elif state == questions.ANSWER_STATE and text:
         await questions.send_answer(ctx, text)
+    elif state == agreement_terms.STATE and text:
+        await agreement_terms.take(ctx, text)
+    elif state == payments.LATE_STATE and text:
+        await payments.take_late_reason(ctx, text)
     elif state in ("reason", "note") and text:
         await (officials.take_reason if state == "reason" else officials.take_note)(ctx, text)
     elif state == "attach":
         await _attach(ctx, event)
     elif event.file is not None and (case := await journalist.returned_case(ctx)) is not None:
         await journalist.revision_file(ctx, event, case.id)
-    elif state in ("reason", "note", questions.ASK_STATE, questions.ANSWER_STATE):
+    elif state in (
+        "reason",
+        "note",
+        questions.ASK_STATE,
+        questions.ANSWER_STATE,
+        agreement_terms.STATE,
+        payments.LATE_STATE,
+    ):
         ctx.say("text_please")
     elif text and not text.startswith("/") and ctx.user is not None and ctx.user.is_journalist:
         # "halo pak, kapan diproses?" is a question for the office, not a command we missed.
@@ -333,6 +367,7 @@ COMMANDS: dict[str, Command] = {
     "berita": cmd_news,
     "tugas": cmd_tasks,
     "laporan": reports.laporan,
+    "agenda": agenda.cmd_agenda,
     "petugas": staff.cmd_staff,
     "datasaya": mydata.cmd_mydata,
     "tanya": questions.cmd_ask,

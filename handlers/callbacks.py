@@ -36,6 +36,10 @@ class Op(StrEnum):
     undelegate = "g"  # /petugas: end a deputy's (Plh/Plt) delegation early (id)
     report = "l"  # /laporan: the period (arg: bulan_ini, bulan_lalu, tahun_ini)
     answer = "t"  # "Balas" to a journalist's question (id: her user id)
+    terms = "e"  # the agreement's terms at the drafting step (task id; arg: the term, or "ok")
+    late = "h"  # count a late news item in the claim after all (news id), with a typed reason
+    unpaid = "j"  # "Belum diterima" at the payment step (task id): the desk is told, it waits
+    spj_signed = "v"  # the desk marks the period's SPJ signed (case id, arg: the period)
 
 
 @dataclass(frozen=True)

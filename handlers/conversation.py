@@ -12,7 +12,7 @@ from storage.models import Conversation
 
 # States that wait for typed text (or a Ya/Batal answer) about one task: they belong to that
 # task, expire after Deps.prompt_ttl_minutes and end with any command.
-TASK_PROMPTS = frozenset({"reason", "note", "attach", "confirm"})
+TASK_PROMPTS = frozenset({"reason", "note", "attach", "confirm", "terms", "late"})
 
 
 @dataclass

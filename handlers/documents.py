@@ -21,13 +21,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers import payments
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
 from storage.db import transaction
 from storage.models import Agreement, Case, Document, Task, User
-from workflow import access, delegation, documents, engine, records, signing
+from workflow import access, delegation, documents, engine, records, signing, terms
 from workflow.engine import Transition
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
@@ -53,6 +54,30 @@ class Made:
 
 Draw = Callable[[], list[tuple[Made, bytes]]]
 Deliver = Callable[[list[Document]], list[Reply]]
+# The officials a record goes to: their chat -> (user id, role). Each file sent to one of them is
+# logged as an event of the case (who, which file, when), as workflow.access does for uploads.
+Viewers = dict[int, tuple[int, str]]
+
+
+def viewers_of(users: list[User], role: str) -> Viewers:
+    return {user.telegram_id: (user.id, role) for user in users}
+
+
+def log_views(
+    session: AsyncSession,
+    replies: list[Reply],
+    by_path: dict[str, Document],
+    viewers: Viewers,
+    now: datetime,
+) -> None:
+    """Each record sent to an official: an event of its case (who, which file, when)."""
+    for reply in replies:
+        if not isinstance(reply, SendDocument) or reply.chat_id not in viewers:
+            continue
+        doc = by_path.get(reply.path)
+        if doc is not None and doc.case_id is not None:
+            user_id, role = viewers[reply.chat_id]
+            access.record_generated_view(session, doc.case_id, user_id, role, doc, now)
 
 
 def slug(text: str | None) -> str:
@@ -64,8 +89,9 @@ def _sessions(ctx: Ctx) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(ctx.session.bind, expire_on_commit=False)
 
 
-def later(ctx: Ctx, draw: Draw, deliver: Deliver) -> None:
-    """Draw after the commit (CPU in a thread), archive in a short transaction, then send."""
+def later(ctx: Ctx, draw: Draw, deliver: Deliver, viewers: Viewers | None = None) -> None:
+    """Draw after the commit (CPU in a thread), archive in a short transaction (with the views
+    of the officials it goes to), then send."""
     sessions, archive, now = _sessions(ctx), ctx.deps.archive, ctx.now
 
     def draw_and_store() -> list[tuple[Made, bytes]]:
@@ -90,7 +116,11 @@ def later(ctx: Ctx, draw: Draw, deliver: Deliver) -> None:
                 )
                 for what, content in made
             ]
-        return deliver(docs)
+            replies = deliver(docs)
+            if viewers:
+                by_path = {str(archive.path_of(doc)): doc for doc in docs}
+                log_views(session, replies, by_path, viewers, now)
+        return replies
 
     ctx.later.append(job)
 
@@ -115,7 +145,10 @@ async def follow(ctx: Ctx, result: Transition) -> None:
         if task.kind == "step" and task.role != spec.applicant_role:
             await _for_new_task(ctx, spec, case, task, result.event.actor_id)
     if "agreement_number" in result.numbers:
-        await _numbered(ctx, spec, case, result.event.actor_id)
+        await _numbered(ctx, spec, case, result.event.actor_id, result.event.role)
+    if result.action is not None and Effect.spj_ready in result.action.effects:
+        actor = await ctx.session.get(User, result.event.actor_id or 0)
+        payments.after_spj(ctx, case, case.period, actor)
 
 
 async def _receipt(ctx: Ctx, case: Case) -> None:
@@ -143,13 +176,17 @@ async def _for_new_task(
     ctx: Ctx, spec: SopSpec, case: Case, task: Task, actor_id: int | None
 ) -> None:
     step = spec.step(task.step_number)
-    chats = [u.telegram_id for u in await engine.holders(ctx.session, spec, task, case, ctx.now)]
+    viewers = viewers_of(await engine.holders(ctx.session, spec, task, case, ctx.now), task.role)
+    chats = list(viewers)
     if not chats:
         return
     versions = await records.draft_versions(ctx.session, case.id)
     agreement = await ctx.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
     numbered = agreement is not None and agreement.number is not None
-    if step.drafts and not versions:
+    if versions and not numbered and await _stale(ctx, case, versions[-1]):
+        # The terms changed after the newest draft: the next officials get one with the new terms.
+        await _redraft(ctx, case, versions, viewers, actor_id, as_pdf=_signs(step))
+    elif step.drafts and not versions:
         data = await records.draft(ctx.session, case, ctx.now)
         owner = actor_id or case.applicant_id
         made = Made("draft", f"konsep-mou-pks-{case.id}-v1.docx", DOCX, owner, case.id)
@@ -158,6 +195,7 @@ async def _for_new_task(
             ctx,
             lambda: [(made, documents.draft_docx(data))],
             lambda docs: send(ctx, chats, docs[0], caption),
+            viewers,
         )
     elif versions and not numbered:
         newest = versions[-1]
@@ -179,14 +217,77 @@ async def _for_new_task(
                 ctx,
                 lambda: [(made, documents.docx_pdf(source.read_bytes()))],
                 lambda docs: send(ctx, chats, docs[0], caption),
+                viewers,
             )
         else:
-            ctx.out.extend(send(ctx, chats, newest, caption))
+            sent = send(ctx, chats, newest, caption)
+            ctx.out.extend(sent)
+            path = str(ctx.deps.archive.path_of(newest))
+            log_views(ctx.session, sent, {path: newest}, viewers, ctx.now)
     if any(Effect.spj_ready in action.effects for action in step.actions):
-        await _recap(ctx, case, chats, actor_id)
+        await _recap(ctx, case, viewers, actor_id)
 
 
-async def _recap(ctx: Ctx, case: Case, chats: list[int], actor_id: int | None) -> None:
+async def _stale(ctx: Ctx, case: Case, newest: Document) -> bool:
+    return await terms.changed_since(ctx.session, case.id, newest.uploaded_at)
+
+
+async def _redraft(
+    ctx: Ctx,
+    case: Case,
+    versions: list[Document],
+    viewers: Viewers,
+    owner_id: int | None,
+    *,
+    as_pdf: bool = False,
+) -> None:
+    """A new version of the draft drawn from the case and its terms as they are now (an edited
+    upload's wording is not carried over: the caption says so)."""
+    data = await records.draft(ctx.session, case, ctx.now)
+    number = len(versions) + 1
+    owner = owner_id or case.applicant_id
+    word = Made("draft", f"konsep-mou-pks-{case.id}-v{number}.docx", DOCX, owner, case.id)
+    pdf = Made("draft_pdf", f"konsep-final-mou-pks-{case.id}-v{number}.pdf", PDF, owner, case.id)
+    caption = render(
+        "record_caption",
+        kind="draft_pdf" if as_pdf else "draft",
+        case=case,
+        version=number,
+        by=None,
+        redrawn=True,
+        edited_before=bool(versions) and versions[-1].kind != "draft",
+    )
+
+    def draw() -> list[tuple[Made, bytes]]:
+        content = documents.draft_docx(data)
+        if not as_pdf:
+            return [(word, content)]
+        return [(word, content), (pdf, documents.docx_pdf(content))]
+
+    chats = list(viewers)
+    later(ctx, draw, lambda docs: send(ctx, chats, docs[-1], caption), viewers)
+
+
+async def redraft_if_stale(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> bool:
+    """'Selesai' after changing the terms: a new draft version for the one who changed them."""
+    versions = await records.draft_versions(ctx.session, case.id)
+    if versions and not await _stale(ctx, case, versions[-1]):
+        return False
+    assert ctx.user is not None
+    await _redraft(ctx, case, versions, {ctx.chat_id: (ctx.user.id, task.role)}, ctx.user.id)
+    return True
+
+
+async def recap_for(ctx: Ctx, case: Case, role: str) -> None:
+    """The recap and SPJ drawn again for the one who asked (a late item counted after all)."""
+    assert ctx.user is not None
+    await _recap(ctx, case, {ctx.chat_id: (ctx.user.id, role)}, ctx.user.id)
+
+
+async def _recap(ctx: Ctx, case: Case, viewers: Viewers, actor_id: int | None) -> None:
+    """The period's news recap and SPJ (PDF, Excel), and beside them the late items not counted,
+    each with a button to count it (handlers.payments)."""
+    chats = list(viewers)
     data = await records.recap(ctx.session, case)
     owner = actor_id or case.applicant_id
     stem = f"rekap-spj-{case.id}-periode-{data.period}"
@@ -197,14 +298,19 @@ async def _recap(ctx: Ctx, case: Case, chats: list[int], actor_id: int | None) -
         ctx,
         lambda: [(pdf, documents.recap_pdf(data)), (xlsx, documents.recap_xlsx(data))],
         lambda docs: [r for doc in docs for r in send(ctx, chats, doc, caption)],
+        viewers,
     )
+    await payments.late_message(ctx, case, data, chats)
 
 
-async def _numbered(ctx: Ctx, spec: SopSpec, case: Case, actor_id: int | None) -> None:
+async def _numbered(
+    ctx: Ctx, spec: SopSpec, case: Case, actor_id: int | None, role: str | None = None
+) -> None:
     """The admin's number goes into the newest draft; the journalist gets the numbered PDF."""
     data = await records.draft(ctx.session, case, ctx.now)
     versions = await records.draft_versions(ctx.session, case.id)
-    source = ctx.deps.archive.path_of(versions[-1]) if versions else None
+    fresh = versions and not await _stale(ctx, case, versions[-1])  # else: from the new terms
+    source = ctx.deps.archive.path_of(versions[-1]) if fresh else None
     applicant = await ctx.session.get(User, case.applicant_id)
     actor = await ctx.session.get(User, actor_id) if actor_id else None
     if applicant is None or data.number is None:
@@ -227,10 +333,12 @@ async def _numbered(ctx: Ctx, spec: SopSpec, case: Case, actor_id: int | None) -
     def deliver(docs: list[Document]) -> list[Reply]:
         out = send(ctx, [to_applicant], docs[0], caption)
         if to_actor is not None and to_actor != to_applicant:
-            out += send(ctx, [to_actor], docs[1], caption)
+            # The admin who numbered it sees the number in the document he hands over.
+            out += send(ctx, [to_actor], docs[0], caption) + send(ctx, [to_actor], docs[1], caption)
         return out
 
-    later(ctx, draw, deliver)
+    seen = {actor.telegram_id: (actor.id, role)} if actor and role else None
+    later(ctx, draw, deliver, seen)
 
 
 def numbered_files(
@@ -255,10 +363,12 @@ def numbered_files(
 
 
 def buttons(spec: SopSpec, task: Task) -> tuple[Button, ...]:
-    """'📄 Lembar disposisi' on every official's prompt; 'Unggah versi baru' where drafting."""
+    """'📄 Lembar disposisi' on every official's prompt; 'Unggah versi baru' and the agreement's
+    terms ('✏️ Ketentuan') where drafting."""
     row = [Button(label("sheet"), Callback(Op.sheet, task.id).pack())]
     if spec.step(task.step_number).drafts:
         row.append(Button(label("upload_draft"), Callback(Op.upload, task.id).pack()))
+        row.append(Button(label("terms"), Callback(Op.terms, task.id).pack()))
     return tuple(row)
 
 
@@ -296,6 +406,8 @@ async def send_sheet(ctx: Ctx, task_id: int) -> None:
     """The disposition sheet as of now (every note and paraf so far), to the one who asked."""
     _task, case = await _task_case(ctx, task_id)
     assert ctx.user is not None
+    spec = await spec_of(ctx.session, case.sop_version_id)
+    role = await access.viewing_role(ctx.session, spec, case, ctx.user)
     data = await records.disposition(ctx.session, case)
     made = Made(
         "disposition",
@@ -311,6 +423,7 @@ async def send_sheet(ctx: Ctx, task_id: int) -> None:
         ctx,
         lambda: [(made, documents.disposition_pdf(data))],
         lambda docs: send(ctx, [chat], docs[0], caption),
+        {chat: (ctx.user.id, role)} if role else None,
     )
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from handlers import notify, parsing
+from handlers import notify, parsing, payments
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
@@ -16,9 +16,19 @@ from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
-from workflow import delegation, engine
+from workflow import access, delegation, engine, terms
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
+
+# Office events kept out of the journalist's history: notes, the terms being drafted, records
+# sent to officials, the payment moments (her /status shows where her payment stands instead).
+OFFICE_ONLY = (
+    "note",
+    terms.TERMS_CHANGED,
+    access.RECORD_VIEW,
+    payments.SPJ_SIGNED,
+    payments.NOT_RECEIVED,
+)
 
 
 def skip_keyboard() -> InlineKeyboard:
@@ -145,16 +155,17 @@ async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
         if step.starts_period:
             view.update(
                 news=await engine.news_count(ctx.session, case.id, case.period),
-                news_target=spec.agreement.news_per_period,
+                news_target=await terms.news_target(ctx.session, spec, case),
                 period=case.period,
             )
+    view.update(await payments.status_view(ctx.session, spec, case, task))
     return view
 
 
 async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     events = await ctx.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.action.not_in(("check", "note")))
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.not_in(("check", *OFFICE_ONLY)))
         .order_by(AuditEvent.id)
     )
     rows = []
@@ -302,7 +313,7 @@ async def save_news(ctx: Ctx, screenshot_id: int | None) -> None:
         title=item.title,
         published=item.published_on,
         count=count,
-        target=spec.agreement.news_per_period,
+        target=await terms.news_target(ctx.session, spec, case),
     )
     task = await engine.open_task_of_case(ctx.session, case.id)
     if task is not None:

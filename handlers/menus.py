@@ -14,14 +14,18 @@ JOURNALIST = ("ajukan", "status", "berita", "tanya", "datasaya", "batal", "bantu
 OFFICIAL = ("tugas", "batal", "bantuan")
 REPORT = "laporan"
 STAFF = "petugas"
+AGENDA = "agenda"
 
 
 def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec) -> SetCommands:
-    """The menu of one chat. Who sees /laporan and /petugas is the SOP's data (report_roles,
-    manager_roles), the same lists every use of those commands is checked against."""
+    """The menu of one chat. Who sees /laporan, /agenda and /petugas is the SOP's data
+    (report_roles, records_roles, manager_roles), the same lists every use of those commands is
+    checked against."""
     names: list[str] = []
     if roles:
         names += OFFICIAL
+    if roles & (set(spec.report_roles) | set(spec.records_roles)):
+        names.insert(1, AGENDA)
     if roles & set(spec.report_roles):
         names.insert(1, REPORT)
     if roles & set(spec.manager_roles):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import media_center
 from handlers.callbacks import Callback, Op
 from handlers.outbox import edit_of, prompt_copies
 from handlers.prompts import prompt_messages, verb_of
@@ -43,6 +44,7 @@ async def after(session: AsyncSession, archive: Archive, result: Transition) -> 
     for task in result.new_tasks:
         if task.kind == "step":
             out += await prompt_messages(session, spec, case, task, now=result.event.at)
+    out += await media_center.notes(session, result)
     return out
 
 

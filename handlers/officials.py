@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import deputies, documents, notify, parsing, staff
+from handlers import agreement_terms, deputies, documents, notify, parsing, payments, staff
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
@@ -117,6 +117,14 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
         await _ask_text(ctx, cb.id, "attach")
     elif cb.op in (Op.sheet, Op.upload):
         await documents.on_button(ctx, cb)
+    elif cb.op == Op.terms:
+        await agreement_terms.on_button(ctx, cb)
+    elif cb.op == Op.unpaid:
+        await payments.on_unpaid(ctx, cb.id)
+    elif cb.op == Op.spj_signed:
+        await payments.on_spj_signed(ctx, cb.id, cb.arg)
+    elif cb.op == Op.late:
+        await payments.on_late(ctx, cb.id)
 
 
 async def _task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec]:
@@ -149,11 +157,14 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
             markup=InlineKeyboard(((Button(label("cancel"), Callback(Op.cancel).pack()),),)),
         )
         return
-    if action is not None and action.confirm and task.status == engine.OPEN:
+    question = action.confirm if action is not None else None
+    if action is not None and not question:  # a period closed below the agreed count
+        question = await payments.short_period_question(ctx.session, spec, case, task, action)
+    if action is not None and question and task.status == engine.OPEN:
         # The SOP's question first, in place of the prompt: "Ya" takes the action, "Batal" not.
         await engine.authorise(ctx.session, spec, case, task, actor, ctx.now)
         await ctx.set_state("confirm", task_id=task.id, action=action.name, checklist=confirm)
-        text = await prompt_text(ctx.session, spec, case, task, warning=action.confirm)
+        text = await prompt_text(ctx.session, spec, case, task, warning=question)
         ctx.answer()
         ctx.send(EditMessage(ctx.chat_id, message_id, text, question_keyboard(task, action.name)))
         return

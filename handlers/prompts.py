@@ -8,12 +8,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import documents
+from handlers import documents, payments
 from handlers.callbacks import Callback, Op
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
 from storage.models import AuditEvent, Case, MediaOutlet, Task, User
-from workflow import engine
+from workflow import engine, terms
 from workflow.spec import ActionKind, SopSpec, Step
 
 TOGGLE_LABEL = 30
@@ -62,7 +62,7 @@ async def prompt_text(
         task=task,
         marks=await _marks(session, spec, case, task, step),
         news=news,
-        news_target=spec.agreement.news_per_period,
+        news_target=await terms.news_target(session, spec, case),
         notes=notes,
         warning=warning,
     )
@@ -106,6 +106,7 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
         rows.append((Button(label("news"), _cb(Op.news, task.case_id)),))
     actions = [Button(a.label, _cb(Op.act, task.id, a.name)) for a in step.actions]
     rows.extend(tuple(actions[i : i + 2]) for i in range(0, len(actions), 2))
+    rows.extend(payments.buttons(spec, task))
     if not applicant_step:
         rows.append(
             (

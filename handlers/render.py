@@ -34,6 +34,7 @@ def environment() -> Environment:
     env.filters["day"] = _day
     env.filters["span"] = _span
     env.filters["duration"] = _duration
+    env.filters["rupiah"] = _rupiah
     return env
 
 
@@ -81,6 +82,12 @@ def _duration(value: Duration) -> str:
     return timefmt.format_duration(value)
 
 
+def _rupiah(value: int | None) -> str:
+    from workflow.documents import rupiah  # the records' own formatting: "Rp1.500.000"
+
+    return rupiah(value)
+
+
 def toast(name: str) -> str:
     """A button pop-up text (plain, not HTML) from templates/messages/toasts.txt.j2."""
     return _macro("toasts", name)
@@ -101,6 +108,6 @@ def _plain() -> Environment:
     return Environment(loader=_loader(), autoescape=False, undefined=StrictUndefined)
 
 
-def plain(template: str, name: str, *args: object) -> str:
-    """A plain-text piece (a refusal in a pop-up) from templates/messages/<template>.txt.j2."""
-    return _macro(template, name, *args)
+def words(name: str, *args: object) -> str:
+    """A plain sentence (a refusal, an input error) from templates/messages/words.txt.j2."""
+    return _macro("words", name, *args)

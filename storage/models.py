@@ -299,6 +299,10 @@ class Agreement(Base):
     signed_at: Mapped[datetime | None]
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     numbered_at: Mapped[datetime | None]
+    # The Fungsional's terms at the drafting step (rupiah); NULL: the SOP's `agreement:` default.
+    # One basis at a time: a tariff per news item, or per period (then paid pro rata).
+    tariff_per_item: Mapped[int | None] = mapped_column(BigInteger)
+    tariff_per_period: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class NewsItem(Base):
@@ -322,7 +326,19 @@ class Payment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     period: Mapped[int]
     spj_ready_at: Mapped[datetime | None]
+    spj_signed_at: Mapped[datetime | None]  # the desk marked the SPJ signed (step 10's list)
     confirmed_at: Mapped[datetime | None]
+
+
+class OfficeSetting(Base):
+    """A setting the office changes while the bot runs (the Media Center group), shared by every
+    bot process through the database."""
+
+    __tablename__ = "office_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
 
 
 class Counter(Base):

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from storage.db import create_engine, session_factory
@@ -50,6 +51,11 @@ async def _render(url: str, out: Path) -> list[Path]:
         if sop_id == seed.SANGGAU:
             files[f"{short}-rekap-spj.pdf"] = documents.recap_pdf(recap)
             files[f"{short}-rekap-spj.xlsx"] = documents.recap_xlsx(recap)
+            # The same period on a per-period tariff the Fungsional set (paid pro rata).
+            per_period = replace(
+                recap, terms=replace(recap.terms, tariff_per_period=2_000_000, tariff_per_item=0)
+            )
+            files[f"{short}-rekap-spj-tarif-periode.pdf"] = documents.recap_pdf(per_period)
         for name, content in files.items():
             (out / name).write_bytes(content)
             if name.endswith(".pdf"):

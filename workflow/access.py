@@ -99,3 +99,34 @@ def record_view(
     )
     session.add(event)
     return event
+
+
+RECORD_VIEW = "record_view"
+
+
+def record_generated_view(
+    session: AsyncSession,
+    case_id: int,
+    user_id: int,
+    role: str,
+    document: Document,
+    now: datetime,
+    how: str = "telegram",
+) -> AuditEvent:
+    """One record Mitra Media drew (disposition sheet, draft, numbered MoU/PKS, recap) sent to
+    one official: who, which file, when. Kept apart from `document_view`, which tells the
+    journalist that her own uploads were opened."""
+    event = AuditEvent(
+        case_id=case_id,
+        task_id=None,
+        step_number=None,
+        actor_id=user_id,
+        role=role,
+        action=RECORD_VIEW,
+        note=document.file_name,
+        attachments=[document.id],
+        data={"document_id": document.id, "kind": document.kind, "via": how},
+        at=now.astimezone(UTC),
+    )
+    session.add(event)
+    return event

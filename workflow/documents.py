@@ -326,7 +326,11 @@ def recap_xlsx(data: records.Recap) -> bytes:
         ("Berita diterima", len(data.items)),
         ("Berita tepat waktu", data.on_time),
         ("Berita dibayar", data.counted),
-        ("Tarif per berita", rupiah(data.terms.tariff_per_item)),
+        (
+            (f"Tarif per {data.terms.period_label}", rupiah(data.terms.tariff_per_period))
+            if data.terms.tariff_per_period is not None
+            else ("Tarif per berita", rupiah(data.terms.tariff_per_item))
+        ),
         ("Jumlah dibayarkan", rupiah(data.amount_due)),
     ):
         sheet.append([name, value])

@@ -28,7 +28,7 @@ from storage.models import (
     User,
     UserRole,
 )
-from workflow import access, delegation
+from workflow import access, delegation, terms
 from workflow.durations import Duration
 from workflow.errors import (
     KelengkapanMissing,
@@ -539,17 +539,7 @@ async def _apply_effects(
 
 
 async def _agreement(session: AsyncSession, spec: SopSpec, case: Case) -> Agreement:
-    agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case.id))
-    if agreement is None:
-        agreement = Agreement(
-            case_id=case.id,
-            periods=spec.agreement.periods,
-            news_per_period=spec.agreement.news_per_period,
-            period_label=spec.agreement.period_label,
-        )
-        session.add(agreement)
-        await session.flush()
-    return agreement
+    return await terms.ensure_agreement(session, spec, case)
 
 
 async def _payment(session: AsyncSession, case: Case) -> Payment:

@@ -125,18 +125,31 @@ class Disposition:
 
 @dataclass(frozen=True)
 class Terms:
+    """An agreement's terms. The tariff is per news item, or per period (``tariff_per_period``
+    set): a period below its agreed count is then paid pro rata. The total is always
+    periods x the value of a period, so the draft, the recap and the SPJ agree."""
+
     periods: int
     news_per_period: int
     period_label: str
-    tariff_per_item: int
+    tariff_per_item: int  # on a per-period tariff: one item's share, rounded down
+    tariff_per_period: int | None = None
 
     @property
     def per_period(self) -> int:
+        if self.tariff_per_period is not None:
+            return self.tariff_per_period
         return self.news_per_period * self.tariff_per_item
 
     @property
     def total(self) -> int:
         return self.periods * self.per_period
+
+    def due_for(self, counted: int) -> int:
+        counted = min(counted, self.news_per_period)
+        if self.tariff_per_period is not None:
+            return self.tariff_per_period * counted // self.news_per_period
+        return counted * self.tariff_per_item
 
 
 @dataclass(frozen=True)
@@ -203,7 +216,7 @@ class Recap:
 
     @property
     def amount_due(self) -> int:
-        return self.counted * self.terms.tariff_per_item
+        return self.terms.due_for(self.counted)
 
 
 # ---------------------------------------------------------------- reading
@@ -341,12 +354,19 @@ def _short_role(spec: SopSpec, key: str, data: dict[str, Any] | None = None) -> 
 
 
 def terms_of(spec: SopSpec, agreement: Agreement | None) -> Terms:
+    """The case's terms: what the Fungsional set at the drafting step, else the SOP's defaults."""
     deal = spec.agreement
+    news = agreement.news_per_period if agreement else deal.news_per_period
+    per_item = agreement.tariff_per_item if agreement else None
+    per_period = agreement.tariff_per_period if agreement else None
+    if per_period is not None:
+        per_item = per_period // news
     return Terms(
         periods=agreement.periods if agreement else deal.periods,
-        news_per_period=agreement.news_per_period if agreement else deal.news_per_period,
+        news_per_period=news,
         period_label=agreement.period_label if agreement else deal.period_label,
-        tariff_per_item=deal.tariff_per_item,
+        tariff_per_item=per_item if per_item is not None else deal.tariff_per_item,
+        tariff_per_period=per_period,
     )
 
 

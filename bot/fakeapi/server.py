@@ -204,6 +204,8 @@ class UserAccount:
     language_code: str = "id"
     blocked: bool = False
     started: bool = False
+    kind: str = "private"  # or "group": a group chat the bot was added to (fake.group)
+    title: str | None = None
 
     def as_user(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -215,6 +217,8 @@ class UserAccount:
         return out
 
     def as_chat(self) -> dict[str, Any]:
+        if self.kind != "private":
+            return {"id": self.id, "title": self.title or self.first_name, "type": self.kind}
         out: dict[str, Any] = {"id": self.id, "first_name": self.first_name}
         if self.last_name:
             out["last_name"] = self.last_name
@@ -294,6 +298,7 @@ class StoredMessage:
     edits: list[Edit] = field(default_factory=list)
     edit_date: int | None = None
     deleted: bool = False
+    sender_id: int | None = None  # in a group: the member who wrote it
 
     @property
     def html(self) -> str | None:
@@ -1501,9 +1506,10 @@ class FakeTelegram:
     def message_json(self, message: StoredMessage, *, with_reply: bool = True) -> dict[str, Any]:
         """``message`` as the Bot API's Message object."""
         account = self._chats[message.chat_id].user
+        author = self._users[message.sender_id] if message.sender_id is not None else account
         out: dict[str, Any] = {
             "message_id": message.message_id,
-            "from": self.bot_user() if message.from_bot else account.as_user(),
+            "from": self.bot_user() if message.from_bot else author.as_user(),
             "chat": account.as_chat(),
             "date": message.date,
         }
@@ -1664,6 +1670,33 @@ class FakeTelegram:
         message = self._store(chat, from_bot=False, **content)
         self._enqueue("message", self.message_json(message))
         return message
+
+    def group(self, chat_id: int, title: str) -> ChatState:
+        """A group chat (negative id) the bot is a member of; members write with
+        inject_group_text, and what the bot posts there is in group_messages."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        if chat_id not in self._chats:
+            account = UserAccount(chat_id, title, kind="group", title=title, started=True)
+            self._users[chat_id] = account
+            self._chats[chat_id] = ChatState(account)
+        return self._chats[chat_id]
+
+    def inject_group_text(self, chat_id: int, user_id: int, text: str) -> StoredMessage:
+        """Member ``user_id`` writes ``text`` in group ``chat_id`` (e.g. `/start@bot payload`,
+        which Telegram posts when the bot is added through a startgroup link)."""
+        self.account(user_id)
+        chat = self._chats.get(chat_id)
+        if chat is None or chat.user.kind == "private":
+            raise AssertionError(f"no group {chat_id}; create it with fake.group()")
+        message = self._store(
+            chat, from_bot=False, text=text, entities=detect_entities(text, []), sender_id=user_id
+        )
+        self._enqueue("message", self.message_json(message))
+        return message
+
+    def group_messages(self, chat_id: int) -> list[StoredMessage]:
+        return [m for m in self._chats[chat_id].messages if m.from_bot and not m.deleted]
 
     def inject_raw_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update exactly as given (shapes a framework may not read); returns it."""

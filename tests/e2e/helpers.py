@@ -27,9 +27,12 @@ def button_data(message: Any, label: str) -> str:
 
 
 async def approve(person: FakeUser, label: str) -> None:
-    """The two taps of a plain approval: the action, then 'all kelengkapan complete'."""
+    """The taps of a plain approval: the action, 'Ya' if a question is asked, then 'all
+    kelengkapan complete'."""
     prompt = message_with(person, label)
     await person.press(label, message_id=prompt.message_id)
+    if "✅ Ya" in person.buttons(current(person, prompt)):  # asked first (e.g. a short period)
+        await person.press("✅ Ya", message_id=prompt.message_id)
     if "Kelengkapan belum dicentang" in current(person, prompt).text:
         await person.press("Semua lengkap", message_id=prompt.message_id)
     handled = current(person, prompt)
