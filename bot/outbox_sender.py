@@ -294,27 +294,32 @@ class OutboxSender:
         heads = _heads(pending, away, now, self.policy.per_chat)
         if not heads:
             return []
-        locked = set(
-            await session.scalars(
-                select(Outbox.id)
-                .where(Outbox.id.in_([i for ids in heads.values() for i in ids]))
-                .where(Outbox.state == "pending")
-                .where(Outbox.lease_until.is_(None) | (Outbox.lease_until <= now))
-                .with_for_update(skip_locked=True)
+        wanted = [i for ids in heads.values() for i in ids]
+        if session.bind.dialect.name == "sqlite":
+            # The lease's write transaction holds SQLite's only write lock: nobody else can
+            # have leased what was just read.
+            locked = set(wanted)
+        else:
+            locked = set(
+                await session.scalars(
+                    select(Outbox.id)
+                    .where(Outbox.id.in_(wanted))
+                    .where(Outbox.state == "pending")
+                    .where(Outbox.lease_until.is_(None) | (Outbox.lease_until <= now))
+                    .with_for_update(skip_locked=True)
+                )
             )
-        )
         # A chat whose head another process holds waits for it: order per chat first.
         keep = [i for ids in heads.values() for i in _prefix(ids, locked)]
         if not keep:
             return []
-        await session.execute(
+        leased = await session.scalars(
             update(Outbox)
             .where(Outbox.id.in_(keep))
             .values(lease_until=now + self.policy.lease, leased_by=self.worker)
+            .returning(Outbox)
         )
-        rows = list(
-            await session.scalars(select(Outbox).where(Outbox.id.in_(keep)).order_by(Outbox.id))
-        )
+        rows = sorted(leased, key=lambda row: row.id)
         return [(row, await self._target(session, row)) for row in rows]
 
     async def _target(self, session: AsyncSession, row: Outbox) -> int | None:
