@@ -9,6 +9,11 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import aiohttp
+
+# isort: split
+import bot.adapters.aiogram_lazy  # noqa: F401  (first: aiogram's types built when first used)
+
+# isort: split
 from aiogram import Bot, Dispatcher
 from aiogram import methods as aiogram_methods
 from aiogram import types as aiogram_types
