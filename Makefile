@@ -67,13 +67,18 @@ docs-preview: $(TEST_STAMP)
 
 # Issue 11's figures (BENCHMARKS.md), each bot its own process on the fake Bot API on
 # 127.0.0.1: start-up and idle memory, closed and open loop beside bare aiogram/PTB echo bots,
-# the outbox drained against Telegram's limits (about 6 minutes), and with BENCH_POSTGRES_URL
-# (a database named bench_*, emptied) the sweep and month report over 100,000 open tasks.
+# the outbox drained against Telegram's limits (about 6 minutes), whole Sanggau cases beside the
+# echo bots (bench/cases.py), and with BENCH_POSTGRES_URL
+# (a database named bench_*, emptied) the cases on PostgreSQL and the sweep and month report
+# over 100,000 open tasks.
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_calendar.py
 	$(BIN)/python bench/load.py startup
 	$(BIN)/python bench/load.py closed
 	$(BIN)/python bench/load.py open
 	$(BIN)/python bench/drain.py
+	$(BIN)/python bench/cases.py
+	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then $(BIN)/python bench/cases.py --postgres "$(BENCH_POSTGRES_URL)" \
+		--bots mitra-aiogram mitra-ptb aiogram-echo; fi
 	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then $(BIN)/python bench/sweep.py --url "$(BENCH_POSTGRES_URL)"; \
 	else echo "BENCH_POSTGRES_URL not set: sweep/report bench skipped"; fi

@@ -8,7 +8,7 @@ import os
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 
 async def main() -> None:
@@ -19,6 +19,10 @@ async def main() -> None:
     @dispatcher.message()
     async def echo(message: Message) -> None:
         await bot.send_message(message.chat.id, message.text or "?")
+
+    @dispatcher.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await bot.answer_callback_query(query.id)
 
     await dispatcher.start_polling(bot, handle_signals=True, polling_timeout=10)
 

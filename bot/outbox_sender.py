@@ -3,32 +3,42 @@
 One loop per process. A pass reads the pending rows, takes the head of each chat's queue
 (a row waits behind the earlier rows of its chat, never behind other chats), leases them
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several processes share the work), sends outside
-any transaction and records each outcome in a short transaction of its own:
+any transaction and records each outcome:
 
-- sent: the message id is kept (a prompt's copy becomes editable); never sent again;
+- sent: the message id is kept (a prompt's copy becomes editable); never sent again. The "sent"
+  marks of a moment are written together, in the transaction that leases the next rows (one
+  commit for many sends rather than one each); a chat's next rows wait until its marks are
+  written, since its head stays leased until then;
 - 429: the row waits `retry_after`, however long; 5xx, timeouts, dropped connections: retried
   with growing backoff for hours, then given up ("dead") with a log line and a word to the office;
 - 400: given up at once, with Telegram's reason;
 - 403: the chat is marked unreachable, the office is told once, its rows wait until the person
   writes to the bot again.
 
+Passes do not wait for each other's sends: a pass leases what is due and starts one task per
+chat; a chat whose rows are in flight is skipped by the next pass (its head is leased), so the
+order per chat holds while other chats' new rows go at once.
+
 A crash between the commit of a change and the send loses nothing: the rows are there after
-the restart. The one window left is a send Telegram carried out but whose answer never came
-back (the connection died after it): that row is sent again, so delivery is at least once.
+the restart. The one window left is a send Telegram carried out whose "sent" was not yet
+written (the answer never came back, or the process died before the next pass): that row is
+sent again, so delivery is at least once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from contextlib import suppress
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import RetryCallState, wait_exponential_jitter
 
@@ -56,6 +66,7 @@ if TYPE_CHECKING:
     from bot.factory import Product
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Growing waits between attempts after a server or network failure: 2 s, 4 s, ... 10 min.
 BACKOFF = wait_exponential_jitter(multiplier=2, max=600, jitter=2)
@@ -114,11 +125,14 @@ class OutboxSender:
         # margin: requests spaced exactly 33.3 ms apart arrive a few ms closer or further, and
         # 31 in one second is a 429 (13 in 10,000 without it).
         self._global = AsyncLimiter(1, GLOBAL_MARGIN / self.limits.per_second)
+        self._window = SendWindow(self.limits.per_second)
         self._groups: dict[int, AsyncLimiter] = {}
         self._pacer = ChatPacer(burst=self.limits.chat_burst, interval=self.limits.chat_interval)
         self._wakeup = asyncio.Event()
         self._dirty = True  # rows may be due: set by wake(), cleared when a pass starts
         self._busy = False
+        self._chats: set[asyncio.Task[None]] = set()  # one per chat with rows in flight
+        self._marks: list[dict[str, Any]] = []  # "sent" not yet written (the next pass does)
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._tidied_at: datetime | None = None
@@ -133,7 +147,7 @@ class OutboxSender:
     @property
     def idle(self) -> bool:
         """Nothing due is waiting to be sent by this process (tests and shutdown wait on it)."""
-        return not (self._dirty or self._busy)
+        return not (self._dirty or self._busy or self._chats or self._marks)
 
     async def start(self) -> None:
         if self.sessions.kw.get("bind") is not None:
@@ -154,29 +168,43 @@ class OutboxSender:
         self._task = None
 
     async def abort(self) -> None:
-        """Stops at once, cutting off sends in flight (their rows stay leased, as after a crash)."""
+        """Stops at once, cutting off sends in flight (their rows stay leased, as after a crash;
+        "sent" marks not yet written are lost with them, so those rows go again)."""
+        for chat in list(self._chats):
+            chat.cancel()
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for chat in list(self._chats):
+            with suppress(asyncio.CancelledError):
+                await chat
+        self._chats.clear()
+        self._marks.clear()
 
     async def _run(self) -> None:
         while True:
             self._wakeup.clear()
             self._dirty = False
             self._busy = True
+            failed = False
             try:
-                handled = await self.deliver_due()
+                handled = await self._start_due()
             except Exception:
                 log.exception("outbox pass failed")
-                handled = 0
+                handled, failed = 0, True
             finally:
                 self._busy = False
             if self._stopping and not handled:
-                return
+                if self._chats:
+                    await asyncio.wait(set(self._chats))
+                    continue  # their "sent" marks are written by the next pass
+                if failed or not self._marks:
+                    return
+                continue
             if handled:
-                continue  # the next row of each chat may be due at once
+                continue  # another chat's rows may have come in meanwhile
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.policy.poll_seconds)
             except TimeoutError:
@@ -198,16 +226,47 @@ class OutboxSender:
     # -- one pass --------------------------------------------------------------------------
 
     async def deliver_due(self) -> int:
-        """Leases the due head rows of every chat, sends them, records the outcomes; returns how
-        many rows were handled."""
+        """Leases the due head rows of every chat, sends them, records the outcomes (all of
+        them written when it returns); returns how many rows were handled."""
         leased = await self._lease()
-        if not leased:
-            return 0
-        by_chat: dict[int, list[tuple[Outbox, int | None]]] = {}
-        for row, target in leased:
-            by_chat.setdefault(row.chat_id, []).append((row, target))
-        await asyncio.gather(*(self._chat(rows) for rows in by_chat.values()))
+        if leased:
+            await asyncio.gather(*(self._chat(rows) for rows in _by_chat(leased)))
+        await self._write_marks()
         return len(leased)
+
+    async def _start_due(self) -> int:
+        """One pass of the loop: writes the "sent" marks so far, leases the due head rows of the
+        chats not in flight and starts a task per chat, without waiting for their sends."""
+        leased = await self._lease()
+        for rows in _by_chat(leased):
+            task = asyncio.create_task(self._chat(rows))
+            self._chats.add(task)
+            task.add_done_callback(self._chat_done)
+        return len(leased)
+
+    def _chat_done(self, task: asyncio.Task[None]) -> None:
+        self._chats.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox chat task failed", exc_info=task.exception())
+        self.wake()  # its marks to write, and its next rows may be due
+
+    async def _write_marks(self) -> None:
+        if self._marks:
+            await self._marked(lambda _session: _nothing())
+
+    async def _marked(self, then: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """One transaction that writes every "sent" recorded so far (taken once the writer's
+        turn has come, so it carries as many as possible), then does `then`. If it fails, the
+        marks are kept for the next one."""
+        marks: list[dict[str, Any]] = []
+        try:
+            async with transaction(self.sessions) as session:
+                marks, self._marks = self._marks, []
+                await _write(session, marks)
+                return await then(session)
+        except BaseException:
+            self._marks[:0] = marks
+            raise
 
     async def _chat(self, rows: Sequence[tuple[Outbox, int | None]]) -> None:
         for position, (row, target) in enumerate(rows):
@@ -219,43 +278,52 @@ class OutboxSender:
         """The due rows at the head of each reachable chat, leased to this process, with the
         message id an edit waited for."""
         now = self.clock.now()
-        async with transaction(self.sessions) as session:
-            pending = (
-                await session.execute(
-                    select(Outbox.id, Outbox.chat_id, Outbox.next_attempt_at, Outbox.lease_until)
-                    .where(Outbox.state == "pending")
-                    .order_by(Outbox.id)
-                    .limit(self.policy.batch)
-                )
-            ).all()
-            if not pending:
-                return []
-            away = set(await session.scalars(select(ChatReach.chat_id)))
-            heads = _heads(pending, away, now, self.policy.per_chat)
-            if not heads:
-                return []
+        return await self._marked(lambda session: self._lease_in(session, now))
+
+    async def _lease_in(
+        self, session: AsyncSession, now: datetime
+    ) -> list[tuple[Outbox, int | None]]:
+        pending = (
+            await session.execute(
+                select(Outbox.id, Outbox.chat_id, Outbox.next_attempt_at, Outbox.lease_until)
+                .where(Outbox.state == "pending")
+                .order_by(Outbox.id)
+                .limit(self.policy.batch)
+            )
+        ).all()
+        if not pending:
+            return []
+        away = set(await session.scalars(select(ChatReach.chat_id)))
+        heads = _heads(pending, away, now, self.policy.per_chat)
+        if not heads:
+            return []
+        wanted = [i for ids in heads.values() for i in ids]
+        if session.bind.dialect.name == "sqlite":
+            # The lease's write transaction holds SQLite's only write lock: nobody else can
+            # have leased what was just read.
+            locked = set(wanted)
+        else:
             locked = set(
                 await session.scalars(
                     select(Outbox.id)
-                    .where(Outbox.id.in_([i for ids in heads.values() for i in ids]))
+                    .where(Outbox.id.in_(wanted))
                     .where(Outbox.state == "pending")
                     .where(Outbox.lease_until.is_(None) | (Outbox.lease_until <= now))
                     .with_for_update(skip_locked=True)
                 )
             )
-            # A chat whose head another process holds waits for it: order per chat first.
-            keep = [i for ids in heads.values() for i in _prefix(ids, locked)]
-            if not keep:
-                return []
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.id.in_(keep))
-                .values(lease_until=now + self.policy.lease, leased_by=self.worker)
-            )
-            rows = list(
-                await session.scalars(select(Outbox).where(Outbox.id.in_(keep)).order_by(Outbox.id))
-            )
-            return [(row, await self._target(session, row)) for row in rows]
+        # A chat whose head another process holds waits for it: order per chat first.
+        keep = [i for ids in heads.values() for i in _prefix(ids, locked)]
+        if not keep:
+            return []
+        leased = await session.scalars(
+            update(Outbox)
+            .where(Outbox.id.in_(keep))
+            .values(lease_until=now + self.policy.lease, leased_by=self.worker)
+            .returning(Outbox)
+        )
+        rows = sorted(leased, key=lambda row: row.id)
+        return [(row, await self._target(session, row)) for row in rows]
 
     async def _target(self, session: AsyncSession, row: Outbox) -> int | None:
         if row.after_id is None:
@@ -280,9 +348,12 @@ class OutboxSender:
         if isinstance(reply, EditMessage) and reply.message_id is None:
             await self._dead(row, "the message to edit was never sent", notify=False)
             return True
-        await self._respect_limits(reply)
+        answer = await self._respect_limits(reply)
         try:
-            message_id = await asyncio.wait_for(execute(self.api, reply), self.policy.send_timeout)
+            async with self._window.sending(answer):
+                message_id = await asyncio.wait_for(
+                    execute(self.api, reply), self.policy.send_timeout
+                )
         except NotModified:
             message_id = None  # the message already shows what we wanted
         except RetryAfter as exc:
@@ -300,10 +371,10 @@ class OutboxSender:
             error = f"{type(exc).__name__}: {exc}"[:500]
             await self._failed(row, error)
             return False
-        await self._sent(row, message_id)
+        self._sent(row, message_id)
         return True
 
-    async def _respect_limits(self, reply: object) -> None:
+    async def _respect_limits(self, reply: object) -> asyncio.Future[float]:
         if isinstance(reply, SendMessage | SendDocument):
             if reply.chat_id < 0:  # a group: 20 a minute
                 limiter = self._groups.setdefault(
@@ -313,26 +384,24 @@ class OutboxSender:
             await self._pacer.wait(reply.chat_id)
         # The overall slot last, right before the call: taken before a chat's pacing wait, the
         # sends bunched up afterwards and passed 30 in a second.
-        await self._global.acquire()
+        async with self._window.turn:
+            await self._global.acquire()
+            return await self._window.clear()
 
-    async def _sent(self, row: Outbox, message_id: int | None) -> None:
-        now = self.clock.now()
-        async with transaction(self.sessions) as session:
-            await _mark(
-                session,
-                row,
-                state="sent",
-                sent_at=now,
-                message_id=message_id,
-                attempts=row.attempts + 1,
-                error=None,
-            )
-            if message_id is not None and row.kind == "message" and row.payload.get("prompt"):
-                await session.execute(
-                    update(TaskPrompt)
-                    .where(TaskPrompt.outbox_id == row.id)
-                    .values(message_id=message_id)
-                )
+    def _sent(self, row: Outbox, message_id: int | None) -> None:
+        """Noted for the next pass's transaction (the row stays leased until then)."""
+        prompt = (
+            message_id is not None and row.kind == "message" and bool(row.payload.get("prompt"))
+        )
+        self._marks.append(
+            {
+                "row_id": row.id,
+                "at": self.clock.now(),
+                "mid": message_id,
+                "tries": row.attempts + 1,
+                "prompt": prompt,
+            }
+        )
 
     async def _retry(self, row: Outbox, wait: timedelta, *, count: bool, error: str) -> None:
         now = self.clock.now()
@@ -422,11 +491,91 @@ class OutboxSender:
         return int(count or 0), oldest
 
 
+class SendWindow:
+    """No send leaves before the send `limit` places earlier was answered a second ago (less
+    the quickest round trip seen): whatever the network and the server's own queue did to
+    either, the server cannot have received `limit + 1` of them within one second.
+
+    Even spacing alone (the limiter above) is not enough: a request held up on its way (a new
+    connection, a busy event loop at either end) arrives closer to the next ones, and 31 in a
+    second is a 429 (3 in 10,000 notifications, bench/drain.py). With a steady round trip this
+    adds no wait, since spacing already puts the send `limit` places on 1.03 s after.
+    """
+
+    def __init__(self, limit: int, window: float = 1.0) -> None:
+        self.turn = asyncio.Lock()  # the slot and this check are taken by one send at a time
+        self._window = window
+        self._answers: deque[asyncio.Future[float]] = deque(maxlen=max(1, limit))
+        self._quickest = 0.0  # seconds; 0 until a round trip is seen, then its minimum
+
+    async def clear(self) -> asyncio.Future[float]:
+        """Waits, if need be, until the send `limit` places back was answered a second ago;
+        returns the place of this send (give it to `sending`)."""
+        if len(self._answers) == self._answers.maxlen:
+            oldest = self._answers[0]
+            if not oldest.done():  # still in flight: it has reached the server, or never will
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(oldest), self._window)
+            answered = oldest.result() if oldest.done() else time.monotonic()
+            wait = answered + self._window - self._quickest - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        answer: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._answers.append(answer)
+        return answer
+
+    @asynccontextmanager
+    async def sending(self, answer: asyncio.Future[float]) -> AsyncIterator[None]:
+        """Around the call `clear()` made way for: records when it was answered."""
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            now = time.monotonic()
+            if not answer.done():
+                answer.set_result(now)
+                trip = now - began
+                self._quickest = trip if self._quickest == 0 else min(self._quickest, trip)
+
+
 async def _mark(session: AsyncSession, row: Outbox, **values: object) -> None:
     """Records what came of a send; the row's lease ends with it."""
     await session.execute(
         update(Outbox).where(Outbox.id == row.id).values(lease_until=None, **values)
     )
+
+
+async def _write(session: AsyncSession, marks: list[dict[str, Any]]) -> None:
+    """The "sent" marks: one executemany for the rows, one for the prompts' message ids."""
+    if not marks:
+        return
+    table = cast(Table, Outbox.__table__)
+    prompts_table = cast(Table, TaskPrompt.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            state="sent",
+            sent_at=bindparam("at"),
+            message_id=bindparam("mid"),
+            attempts=bindparam("tries"),
+            error=None,
+            lease_until=None,
+        ),
+        marks,
+    )
+    prompts = [m for m in marks if m["prompt"]]
+    if prompts:
+        await session.execute(
+            update(prompts_table)
+            .where(prompts_table.c.outbox_id == bindparam("row_id"))
+            .values(message_id=bindparam("mid")),
+            prompts,
+        )
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _heads(
@@ -446,6 +595,15 @@ def _heads(
             continue
         ids.append(id_)
     return {chat: ids for chat, ids in heads.items() if ids}
+
+
+def _by_chat(
+    leased: list[tuple[Outbox, int | None]],
+) -> list[list[tuple[Outbox, int | None]]]:
+    by_chat: dict[int, list[tuple[Outbox, int | None]]] = {}
+    for row, target in leased:
+        by_chat.setdefault(row.chat_id, []).append((row, target))
+    return list(by_chat.values())
 
 
 def _prefix(ids: list[int], locked: set[int]) -> list[int]:

@@ -52,6 +52,7 @@ _WEEKDAY_FIELDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "satu
 _MAX_CLOSED_RUN = 2 * 366
 
 _ZERO = timedelta(0)
+_ONE_DAY = timedelta(days=1)
 
 
 def _require_aware(dt: datetime) -> datetime:
@@ -87,6 +88,12 @@ class WorkingCalendar:
         self.days_off = frozenset(days_off)
         self.national_holidays = national_holidays
         self._holiday_cache: dict[int, dict[date, str]] = {}
+        # Per day: its opening hours, and how long it is open (the calendar never changes once
+        # made; a month's report asks about the same few hundred days tens of thousands of times).
+        self._intervals: dict[date, tuple[datetime, datetime] | None] = {}
+        self._open_for: dict[date, timedelta] = {}
+        self._sums: list[timedelta] = []  # _sums[i]: open time of the days before _sums_from + i
+        self._sums_from = 0
 
     @classmethod
     def from_office(cls, office: Office) -> WorkingCalendar:
@@ -156,13 +163,30 @@ class WorkingCalendar:
 
     def _interval(self, d: date) -> tuple[datetime, datetime] | None:
         """The opening and closing instants of ``d`` (office zone), or None if closed all day."""
+        try:
+            return self._intervals[d]
+        except KeyError:
+            pass
         span = self.hours[d.weekday()]
-        if span is None or not self.is_working_day(d):
-            return None
-        return (
-            datetime.combine(d, span[0], tzinfo=self.tz),
-            datetime.combine(d, span[1], tzinfo=self.tz),
-        )
+        interval = None
+        if span is not None and self.is_working_day(d):
+            interval = (
+                datetime.combine(d, span[0], tzinfo=self.tz),
+                datetime.combine(d, span[1], tzinfo=self.tz),
+            )
+        if len(self._intervals) > 20_000:  # decades of days; a bound, not an expected size
+            self._intervals.clear()
+            self._open_for.clear()
+        self._intervals[d] = interval
+        return interval
+
+    def _day_length(self, d: date) -> timedelta:
+        length = self._open_for.get(d)
+        if length is None:
+            interval = self._interval(d)
+            length = _ZERO if interval is None else interval[1] - interval[0]
+            self._open_for[d] = length
+        return length
 
     def _opening_after(self, d: date) -> datetime:
         """The opening instant of the first working day after ``d``."""
@@ -245,14 +269,28 @@ class WorkingCalendar:
         """Office time elapsed from ``a`` to ``b`` (zero if ``b <= a``)."""
         start, end = self._local(a), self._local(b)
         total = _ZERO
-        day = start.date()
-        while day <= end.date():
+        first, last = start.date(), end.date()
+        for day in (first, last) if last > first else (first,) if last == first else ():
             interval = self._interval(day)
             if interval is not None:
                 overlap = min(end, interval[1]) - max(start, interval[0])
                 total += max(overlap, _ZERO)
-            day += timedelta(days=1)
+        if (last - first).days > 1:  # the days in between count whole
+            total += self._open_before(last) - self._open_before(first + _ONE_DAY)
         return total
+
+    def _open_before(self, d: date) -> timedelta:
+        """Office time of every day from the calendar's first day asked about up to ``d``
+        (excluded): a running sum, so the whole days of any span cost two look-ups."""
+        ordinal = d.toordinal()
+        if not self._sums or ordinal < self._sums_from:
+            # (Re)start a year before: spans reach back from now, rarely further.
+            self._sums_from = ordinal - 366
+            self._sums = [_ZERO]
+        while self._sums_from + len(self._sums) - 1 < ordinal:
+            day = date.fromordinal(self._sums_from + len(self._sums) - 1)
+            self._sums.append(self._sums[-1] + self._day_length(day))
+        return self._sums[ordinal - self._sums_from]
 
     def elapsed(self, a: datetime, b: datetime, clock: ClockKind = "working") -> timedelta:
         """Time from ``a`` to ``b`` on the given clock; never negative."""
