@@ -223,11 +223,42 @@ async def _register(demo: Demo, person: Person) -> None:
     await demo.say(person, nik)
     demo.note(person, "[bagikan kontak] +6281234567890")
     await person.user.share_contact("+6281234567890")
+    await demo.photo(person)  # her press card
     await demo.say(person, "Warta Kapuas")
+    await demo.press(person, "Daftarkan media baru")
     await demo.press(person, "Online")
-    await demo.say(person, "https://wartakapuas.id")
-    await demo.photo(person)
-    await demo.upload(person, "akta-pendirian-media.pdf")
+    # Then what the office's rules ask of an online outlet, in their order.
+    rules = demo.spec.qualification
+    for item in rules.asked("online"):
+        if item not in rules.required("online"):
+            await demo.press(person, "Lewati")
+        elif rules.is_document(item):
+            await demo.upload(person, f"{item.replace('_', '-')}.pdf")
+        else:
+            await _answer_fact(demo, person, item)
+
+
+DEMO_FACTS = {
+    "nib": "1234567890123",
+    "npwp": "012345678901000",
+    "address": "Jl. Jenderal Sudirman No. 1",
+    "website": "https://wartakapuas.id",
+    "bank_account": "Bank Kalbar 1234567890",
+    "publishing_months": "12",
+    "dewan_pers_date": "02-01-2025",
+}
+DEMO_CHOICES = {
+    "legal_form": "PT",
+    "dewan_pers": "Terverifikasi faktual",
+    "chief_editor_ukw": "Madya",
+}
+
+
+async def _answer_fact(demo: Demo, person: Person, item: str) -> None:
+    if item in DEMO_CHOICES:
+        await demo.press(person, DEMO_CHOICES[item])
+    else:
+        await demo.say(person, DEMO_FACTS[item])
 
 
 async def _walk(demo: Demo, product) -> None:  # type: ignore[no-untyped-def]

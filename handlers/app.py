@@ -13,8 +13,10 @@ from handlers import (
     journalist,
     mydata,
     officials,
+    outlet_admin,
     parsing,
     registration,
+    registration_outlet,
     reports,
     staff,
 )
@@ -210,6 +212,8 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await staff.on_bound_contact(ctx, event)
     elif registration.in_registration(state):
         await registration.on_message(ctx, event)
+    elif state == "renew:doc":
+        await outlet_admin.on_renew_paper(ctx, event)
     elif state == "req:letter":
         await journalist.on_request_letter(ctx, event)
     elif state.startswith("news:"):
@@ -320,6 +324,8 @@ COMMANDS: dict[str, Command] = {
     "laporan": reports.laporan,
     "petugas": staff.cmd_staff,
     "datasaya": mydata.cmd_mydata,
+    "media": outlet_admin.cmd_media,
+    "perpanjang": outlet_admin.cmd_renew,
 }
 
 
@@ -333,6 +339,14 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         return
     if cb.op == Op.kind:
         await registration.on_kind(ctx, cb.arg)
+    elif cb.op == Op.outlet:
+        await registration.on_pick(ctx, cb.id)
+    elif cb.op == Op.pick:
+        await registration_outlet.on_choice(ctx, cb.arg)
+    elif cb.op == Op.later:
+        await registration_outlet.on_later(ctx)
+    elif cb.op == Op.change:
+        await outlet_admin.on_change(ctx, cb.id, cb.arg == "ok")
     elif cb.op == Op.cancel:
         await ctx.clear_state()
         ctx.answer(toast("cancelled"))
@@ -356,6 +370,8 @@ async def _skip(ctx: Ctx) -> None:
     if ctx.state.name == "req:letter":
         ctx.answer()
         await journalist.submit(ctx, [])
+    elif ctx.state.name == "reg:item":
+        await registration_outlet.on_skip(ctx)
     elif ctx.state.name == "news:shot":
         ctx.answer()
         await journalist.save_news(ctx, None)

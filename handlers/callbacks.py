@@ -33,6 +33,10 @@ class Op(StrEnum):
     upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
     revoke = "p"  # /petugas: take a role (arg) from an official (id)
     uninvite = "i"  # /petugas: cancel a pending invite (id)
+    outlet = "o"  # registration: join the outlet (id), or register a new one (0)
+    pick = "v"  # registration: the value (arg) of a multiple-choice outlet fact
+    later = "l"  # registration: "Nanti saja", keep what was given and stop for now
+    change = "h"  # admin: confirm (arg "ok") or refuse a journalist's outlet change (id)
 
 
 @dataclass(frozen=True)

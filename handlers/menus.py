@@ -9,6 +9,8 @@ JOURNALIST = (
     ("ajukan", "Ajukan permohonan kerja sama"),
     ("status", "Status permohonan Anda"),
     ("berita", "Kirim berita yang sudah tayang"),
+    ("media", "Data media Anda dan pindah media"),
+    ("perpanjang", "Perpanjang pendaftaran media tahunan"),
     ("datasaya", "Data pribadi Anda: lihat, unduh, minta hapus"),
     ("batal", "Batalkan isian yang berjalan"),
     ("bantuan", "Bantuan"),

@@ -132,6 +132,9 @@ class Invite(Base):
 
 
 class MediaOutlet(Base):
+    """A media company: its legal data, its papers (Document.outlet_id) and the journalists who
+    represent it (OutletMember). `owner_id` is who registered it first."""
+
     __tablename__ = "media_outlet"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +143,47 @@ class MediaOutlet(Base):
     kind: Mapped[str] = mapped_column(String(16))  # cetak / online / elektronik
     website: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime]
+    # The code a second journalist types to join (M0001...): set from the id once it is known.
+    code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    legal_form: Mapped[str | None] = mapped_column(String(16))  # pt / yayasan / koperasi
+    nib: Mapped[str | None] = mapped_column(String(32))
+    npwp: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    dewan_pers: Mapped[str | None] = mapped_column(String(16))  # faktual/administrasi/proses/belum
+    dewan_pers_date: Mapped[date | None] = mapped_column(Date)
+    bank_account: Mapped[str | None] = mapped_column(String(64))
+    chief_editor_ukw: Mapped[str | None] = mapped_column(String(16))  # muda / madya / utama
+    publishing_months: Mapped[int | None] = mapped_column(Integer)
+    # The yearly registration: None for outlets made before the registry (not held to it yet).
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    registered_until: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class OutletMember(Base):
+    """A journalist representing an outlet: one outlet at a time (the unique user)."""
+
+    __tablename__ = "outlet_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("media_outlet.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
+    joined_at: Mapped[datetime]
+
+
+class OutletChange(Base):
+    """A journalist asks to represent another outlet; an admin confirms (or refuses) it."""
+
+    __tablename__ = "outlet_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("media_outlet.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # confirmed / refused
 
 
 class Document(Base):
@@ -158,6 +202,9 @@ class Document(Base):
     path: Mapped[str] = mapped_column(String(500))
     telegram_file_id: Mapped[str | None] = mapped_column(String(255))
     uploaded_at: Mapped[datetime]
+    # A paper of an outlet (kind = the qualification document key), and when it lapses.
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("media_outlet.id"), index=True)
+    expires_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SopVersion(Base):
