@@ -281,12 +281,21 @@ async def _walk(demo: Demo, product) -> None:  # type: ignore[no-untyped-def]
             if step.number == spec.start + 1 or len(noted) == 2:
                 await demo.press(actor, "📝 Catatan")
                 await demo.say(actor, "Mohon diproses sesuai ketentuan; berkas sudah lengkap.")
+        if step.evaluation and task.role != spec.applicant_role:
+            await _evaluate(demo, actor)
         action = next(a for a in step.actions if a.kind in (ActionKind.forward, ActionKind.finish))
         prompt = _prompt_with(actor, action.label)
         await demo.press(actor, action.label, prompt)
         if any("Semua lengkap" in b for b in _buttons(actor, prompt)):
             await demo.press(actor, "Semua lengkap", prompt)
     raise RuntimeError("the demo case did not end within 200 steps")
+
+
+async def _evaluate(demo: Demo, person: Person) -> None:
+    """The lembar isian evaluasi, criterion by criterion (all met in the demo)."""
+    await demo.press(person, "📋 Lembar evaluasi", _prompt_with(person, "📋 Lembar evaluasi"))
+    while "✅ Memenuhi" in person.user.bot_messages[-1].button_labels():
+        await demo.press(person, "✅ Memenuhi", person.user.bot_messages[-1].message_id)
 
 
 async def _send_news(demo: Demo, person: Person, task: Task) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import (
     conversation,
+    evaluation,
     journalist,
     mydata,
     officials,
@@ -212,6 +213,8 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await staff.on_bound_contact(ctx, event)
     elif registration.in_registration(state):
         await registration.on_message(ctx, event)
+    elif state == evaluation.NOTE_STATE and text:
+        await evaluation.take_note(ctx, text)
     elif state == "renew:doc":
         await outlet_admin.on_renew_paper(ctx, event)
     elif state == "req:letter":
@@ -345,6 +348,8 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         await registration_outlet.on_choice(ctx, cb.arg)
     elif cb.op == Op.later:
         await registration_outlet.on_later(ctx)
+    elif cb.op == Op.evaluate:
+        await evaluation.on_button(ctx, cb.id, cb.arg)
     elif cb.op == Op.change:
         await outlet_admin.on_change(ctx, cb.id, cb.arg == "ok")
     elif cb.op == Op.cancel:

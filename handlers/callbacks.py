@@ -36,6 +36,7 @@ class Op(StrEnum):
     outlet = "o"  # registration: join the outlet (id), or register a new one (0)
     pick = "v"  # registration: the value (arg) of a multiple-choice outlet fact
     later = "l"  # registration: "Nanti saja", keep what was given and stop for now
+    evaluate = "e"  # the evaluation form of a task (id): open, or y/n/c + criterion index
     change = "h"  # admin: confirm (arg "ok") or refuse a journalist's outlet change (id)
 
 

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import documents
+from handlers import documents, evaluation
 from handlers.callbacks import Callback, Op
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
@@ -63,6 +63,7 @@ async def prompt_text(
         news_target=spec.agreement.news_per_period,
         notes=notes,
         warning=warning,
+        evaluation=await evaluation.summary(session, spec, case),
     )
 
 
@@ -102,6 +103,8 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
         )
     if step.starts_period:
         rows.append((Button(label("news"), _cb(Op.news, task.case_id)),))
+    if step.evaluation and not applicant_step:
+        rows.append((evaluation.button(task),))
     actions = [Button(a.label, _cb(Op.act, task.id, a.name)) for a in step.actions]
     rows.extend(tuple(actions[i : i + 2]) for i in range(0, len(actions), 2))
     if not applicant_step:

@@ -186,6 +186,22 @@ class OutletChange(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))  # confirmed / refused
 
 
+class Evaluation(Base):
+    """The lembar isian evaluasi of a case: each criterion met / not met with a note, the score
+    and the outlet's grade when it was completed (one per case; a re-evaluation overwrites)."""
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # key -> {met, note}
+    score: Mapped[int | None] = mapped_column(Integer)  # 0..100, weighted
+    grade: Mapped[str | None] = mapped_column(String(8))
+    filled_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
 class Document(Base):
     """An archived file (softcopy): bytes on disk under the files directory, hashed."""
 

@@ -104,6 +104,10 @@ def receipt_pdf(data: records.Receipt) -> bytes:
     return pdf(html("tanda_terima.html.j2", r=data, tz=data.office.timezone))
 
 
+def evaluation_pdf(data: records.EvaluationSheet) -> bytes:
+    return pdf(html("lembar_evaluasi.html.j2", r=data, tz=data.office.timezone))
+
+
 def disposition_pdf(data: records.Disposition) -> bytes:
     return pdf(html("lembar_disposisi.html.j2", r=data, tz=data.office.timezone))
 

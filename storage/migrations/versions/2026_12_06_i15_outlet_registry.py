@@ -1,4 +1,5 @@
-"""outlet registry: legal data, yearly registration, members, change requests, outlet papers
+"""outlet registry: legal data, yearly registration, members, change requests, outlet papers;
+the evaluation form of a case
 
 Existing outlets get a code (M + id) and their registering journalist as member; their
 registration date stays empty, so the yearly rule holds them only once they renew.
@@ -77,6 +78,22 @@ def upgrade() -> None:
     with op.batch_alter_table('outlet_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outlet_change_user_id'), ['user_id'], unique=False)
 
+    op.create_table(
+        'evaluation',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('answers', sa.JSON(), nullable=False),
+        sa.Column('score', sa.Integer(), nullable=True),
+        sa.Column('grade', sa.String(length=8), nullable=True),
+        sa.Column('filled_by', sa.Integer(), nullable=True),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_evaluation_case_id_case')),
+        sa.ForeignKeyConstraint(['filled_by'], ['app_user.id'], name=op.f('fk_evaluation_filled_by_app_user')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation')),
+        sa.UniqueConstraint('case_id', name=op.f('uq_evaluation_case_id')),
+    )
+
     # Existing outlets: a code each, and their newest outlet per journalist as membership.
     bind = op.get_bind()
     rows = bind.execute(
@@ -100,6 +117,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('evaluation')
     with op.batch_alter_table('outlet_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outlet_change_user_id'))
     op.drop_table('outlet_change')
