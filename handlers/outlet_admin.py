@@ -22,7 +22,8 @@ def contact_role(ctx: Ctx) -> str:
     """Who in the office handles applicants' paperwork: the applicant's `reports_to` (Sanggau:
     Petugas Admin, Trenggalek: Fungsional), else the first role of the escalation chain."""
     spec = ctx.deps.spec
-    return spec.reports_to.get(spec.applicant_role) or spec.escalation[0]
+    officials = [key for key, role in spec.roles.items() if not role.applicant]
+    return spec.reports_to.get(spec.applicant_role) or (spec.escalation or officials)[0]
 
 
 async def cmd_media(ctx: Ctx, arg: str) -> None:
@@ -49,11 +50,10 @@ async def cmd_media(ctx: Ctx, arg: str) -> None:
 
 
 async def _ask_change(ctx: Ctx, user: User, current: MediaOutlet, code: str) -> None:
-    found = [o for o in await outlets.search(ctx.session, code, 1) if o.code == code.upper()]
-    if not found:
+    target = await outlets.by_code(ctx.session, code)
+    if target is None:
         ctx.say("invalid", message=render("outlet_code_unknown", code=code))
         return
-    target = found[0]
     if target.id == current.id:
         ctx.say("invalid", message=render("outlet_code_same", outlet=target))
         return

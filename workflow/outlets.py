@@ -31,6 +31,12 @@ async def outlet_of(session: AsyncSession, user: User) -> MediaOutlet | None:
     )
 
 
+async def by_code(session: AsyncSession, code: str) -> MediaOutlet | None:
+    return await session.scalar(
+        select(MediaOutlet).where(func.upper(MediaOutlet.code) == code.strip().upper())
+    )
+
+
 async def search(session: AsyncSession, text: str, limit: int = 5) -> list[MediaOutlet]:
     """Outlets by their code (exact) or a part of their name, best first."""
     words = " ".join(text.split())

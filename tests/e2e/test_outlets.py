@@ -82,6 +82,28 @@ async def test_second_journalist_joins_a_registered_online_outlet(bot: BotUnderT
     await budi.send("/ajukan")
     await budi.press("Lewati")
     assert "Permohonan" in budi.last.text and "Kelengkapan belum" not in budi.last.text
+
+    # Moving to another outlet is a request the office's admin confirms with a button.
+    admin = await bot.official(2001, "Ani Admin", "admin")
+    async with bot.session() as s, s.begin():
+        rina_row = await s.scalar(select(User).where(User.telegram_id == rina.id))
+        assert rina_row is not None
+        s.add(
+            MediaOutlet(
+                owner_id=rina_row.id,
+                name="Suara Sekadau",
+                kind="cetak",
+                website="",
+                created_at=bot.clock.now(),
+                code="M0002",
+            )
+        )
+    await budi.send("/media M0002")
+    assert "dikirim ke petugas" in budi.last.text
+    assert await _members(bot) == {"Rina Wartawati": "M0001", "Budi Santoso": "M0001"}
+    await admin.press("Setujui pindah media")
+    assert "kini mewakili" in budi.last.text
+    assert (await _members(bot))["Budi Santoso"] == "M0002"
     bot.assert_clean()
 
 
