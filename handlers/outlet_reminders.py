@@ -1,14 +1,16 @@
 """Reminders before an outlet's yearly registration or one of its papers lapses (the rules'
 `remind_days`, e.g. 30 and 7 days before), to the journalists who represent it.
 
-Run by every SLA sweep; each reminder is claimed once in the `notice` table (key: outlet,
-what, its end date, the threshold), so several processes and every later sweep send it once.
+Looked for by the first SLA sweep of each local day; each reminder is claimed once in the
+`notice` table (key: outlet, what, its end date, the threshold), so several processes and
+every later sweep send it once.
 Only the tightest threshold reached is sent: an outlet registered with 20 days left hears
 the 30-day reminder once, then the 7-day one.
 """
 
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,19 @@ from handlers.replies import Reply, SendMessage
 from storage.models import Document, MediaOutlet
 from workflow import outlets
 from workflow.spec import SopSpec
+
+# The local day each database was last looked at: thresholds are whole days, so one look a
+# day per process is enough (the claims keep it once-only across processes and restarts).
+_LOOKED: weakref.WeakKeyDictionary[object, tuple[str, date]] = weakref.WeakKeyDictionary()
+
+
+def expiry_due(sessions: object, spec: SopSpec, now: datetime) -> bool:
+    """True once per local day and database: the sweep runs every 30 s, the reminders daily."""
+    today = now.astimezone(ZoneInfo(spec.office.timezone)).date()
+    if _LOOKED.get(sessions) == (spec.id, today):
+        return False
+    _LOOKED[sessions] = (spec.id, today)
+    return True
 
 
 def threshold(remind_days: tuple[int, ...], ends: date, today: date) -> int | None:
