@@ -13,6 +13,7 @@ import typer
 from bot.cli_export import archive_app, export_app
 from bot.cli_media_center import media_center_app
 from bot.cli_official import official_app
+from bot.cli_outlet import outlet_app
 from bot.cli_playground import playground, run_playground
 from bot.cli_report import report_app
 from bot.cli_sop import sop_app
@@ -34,6 +35,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(export_app, name="export")
 app.add_typer(archive_app, name="archive")
 app.add_typer(media_center_app, name="media-center")
+app.add_typer(outlet_app, name="outlet")
 app.command()(playground)
 
 

@@ -152,7 +152,34 @@ def render_sheet(spec: SopSpec, width: int) -> str:
     parts = [*_header_lines(spec, width), "", f"Standar Operasional Prosedur {spec.sop.name}"]
     parts += render_table(COLUMNS, [_step_cells(spec, step) for step in spec.steps], width)
     parts += _footer_lines(spec, width)
+    parts += _qualification_lines(spec, width)
     return "\n".join(parts)
+
+
+def _qualification_lines(spec: SopSpec, width: int) -> Iterator[str]:
+    """The outlet rules (qualification:): what each media type must give, validity, grades."""
+    rules = spec.qualification
+    if not rules.media_types:
+        return
+    yield ""
+    yield (
+        f"Kualifikasi media (pendaftaran berlaku {rules.registration_valid_months} bulan, "
+        f"pengingat {', '.join(str(d) for d in rules.remind_days)} hari sebelumnya):"
+    )
+    for kind, media in rules.media_types.items():
+        yield from _wrapped(
+            f"  {media.label} ({kind}) wajib: {', '.join(media.required) or '-'}", width, indent=4
+        )
+        if media.optional:
+            yield from _wrapped(f"    boleh: {', '.join(media.optional)}", width, indent=6)
+    for key, doc in rules.documents.items():
+        if doc.valid_months:
+            yield from _wrapped(f"  {key}: berlaku {doc.valid_months} bulan", width, indent=4)
+    for grade in rules.grades:
+        conditions = " dan ".join(grade.all) or "-"
+        if grade.any:
+            conditions += f"; salah satu: {', '.join(grade.any)}"
+        yield from _wrapped(f"  Peringkat {grade.grade}: {conditions}", width, indent=4)
 
 
 def _header_lines(spec: SopSpec, width: int) -> Iterator[str]:

@@ -12,13 +12,16 @@ from handlers import (
     agenda,
     agreement_terms,
     conversation,
+    evaluation,
     journalist,
     mydata,
     officials,
+    outlet_admin,
     parsing,
     payments,
     questions,
     registration,
+    registration_outlet,
     reports,
     staff,
 )
@@ -235,6 +238,10 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
         await staff.on_bound_contact(ctx, event)
     elif registration.in_registration(state):
         await registration.on_message(ctx, event)
+    elif state == evaluation.NOTE_STATE and text:
+        await evaluation.take_note(ctx, text)
+    elif state == "renew:doc":
+        await outlet_admin.on_renew_paper(ctx, event)
     elif state == "req:letter":
         await journalist.on_request_letter(ctx, event)
     elif state.startswith("news:"):
@@ -371,6 +378,8 @@ COMMANDS: dict[str, Command] = {
     "petugas": staff.cmd_staff,
     "datasaya": mydata.cmd_mydata,
     "tanya": questions.cmd_ask,
+    "media": outlet_admin.cmd_media,
+    "perpanjang": outlet_admin.cmd_renew,
 }
 
 
@@ -384,6 +393,16 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
         return
     if cb.op == Op.kind:
         await registration.on_kind(ctx, cb.arg)
+    elif cb.op == Op.outlet:
+        await registration.on_pick(ctx, cb.id)
+    elif cb.op == Op.pick:
+        await registration_outlet.on_choice(ctx, cb.arg)
+    elif cb.op == Op.later:
+        await registration_outlet.on_later(ctx)
+    elif cb.op == Op.evaluate:
+        await evaluation.on_button(ctx, cb.id, cb.arg)
+    elif cb.op == Op.change:
+        await outlet_admin.on_change(ctx, cb.id, cb.arg == "ok")
     elif cb.op == Op.cancel:
         await ctx.clear_state()
         ctx.answer(toast("cancelled"))
@@ -411,6 +430,8 @@ async def _skip(ctx: Ctx) -> None:
     if ctx.state.name == "req:letter":
         ctx.answer()
         await journalist.submit(ctx, [])
+    elif ctx.state.name == "reg:item":
+        await registration_outlet.on_skip(ctx)
     elif ctx.state.name == "news:shot":
         ctx.answer()
         await journalist.save_news(ctx, None)

@@ -40,6 +40,11 @@ class Op(StrEnum):
     late = "h"  # count a late news item in the claim after all (news id), with a typed reason
     unpaid = "j"  # "Belum diterima" at the payment step (task id): the desk is told, it waits
     spj_signed = "v"  # the desk marks the period's SPJ signed (case id, arg: the period)
+    outlet = "o"  # registration: join the outlet (id), or register a new one (0)
+    pick = "V"  # registration: the value (arg) of a multiple-choice outlet fact
+    later = "N"  # registration: "Nanti saja", keep what was given and stop for now
+    evaluate = "E"  # the evaluation form of a task (id): open, or y/n/c + criterion index
+    change = "X"  # admin: confirm (arg "ok") or refuse a journalist's outlet change (id)
 
 
 @dataclass(frozen=True)

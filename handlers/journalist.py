@@ -16,7 +16,7 @@ from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
-from workflow import access, delegation, engine, terms
+from workflow import access, delegation, engine, outlets, terms
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
 
@@ -44,9 +44,7 @@ def _journalist(ctx: Ctx) -> User | None:
 
 
 async def _outlet(ctx: Ctx, user: User) -> MediaOutlet | None:
-    return await ctx.session.scalar(
-        select(MediaOutlet).where(MediaOutlet.owner_id == user.id).order_by(MediaOutlet.id.desc())
-    )
+    return await outlets.outlet_of(ctx.session, user)
 
 
 # ---------------------------------------------------------------- /ajukan
@@ -63,6 +61,10 @@ async def start_request(ctx: Ctx) -> None:
         ctx.say("already_open", case=open_case)
         return
     outlet = await _outlet(ctx, user)
+    if outlet is not None and outlets.is_lapsed(outlet, ctx.now.date()):
+        # The yearly registration ran out: no new request until it is renewed (/perpanjang).
+        ctx.say("registration_lapsed", outlet=outlet)
+        return
     await ctx.set_state("req:letter")
     ctx.say(
         "ask_request_letter",
@@ -90,6 +92,9 @@ async def submit(ctx: Ctx, attachments: list[int]) -> None:
         return
     await ctx.clear_state()
     outlet = await _outlet(ctx, user)
+    if outlet is not None and outlets.is_lapsed(outlet, ctx.now.date()):
+        ctx.say("registration_lapsed", outlet=outlet)
+        return
     version = await ctx.session.get(SopVersion, ctx.deps.version_id)
     assert version is not None
     result = await engine.submit_case(

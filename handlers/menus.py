@@ -10,7 +10,17 @@ from workflow import wording
 from workflow.spec import SopSpec
 
 GUEST = ("start", "bantuan")
-JOURNALIST = ("ajukan", "status", "berita", "tanya", "datasaya", "batal", "bantuan")
+JOURNALIST = (
+    "ajukan",
+    "status",
+    "berita",
+    "tanya",
+    "media",
+    "perpanjang",
+    "datasaya",
+    "batal",
+    "bantuan",
+)
 OFFICIAL = ("tugas", "batal", "bantuan")
 REPORT = "laporan"
 STAFF = "petugas"

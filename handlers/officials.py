@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import agreement_terms, deputies, documents, notify, parsing, payments, staff
+from handlers import (
+    agreement_terms,
+    deputies,
+    documents,
+    evaluation,
+    notify,
+    parsing,
+    payments,
+    staff,
+)
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
@@ -186,6 +195,7 @@ async def _take(
     """The action itself; False when unticked kelengkapan must be confirmed first (asked)."""
     assert ctx.user is not None
     action = spec.step(task.step_number).action(action_name)
+    await evaluation.require_complete(ctx, task, spec, action_name)
     try:
         result = await engine.act(
             ctx.session,
@@ -205,6 +215,8 @@ async def _take(
         ctx.send(EditMessage(ctx.chat_id, message_id, text, markup))
         return False
     ctx.answer(render("done_ok", label=action.label if action else action_name))
+    # The form is final before the next prompts are drawn: they show its result.
+    await evaluation.complete(ctx, spec.step(task.step_number), case, action_name)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
     await documents.follow(ctx, result)
     return True
@@ -233,6 +245,7 @@ async def take_reason(ctx: Ctx, text: str) -> None:
         )
         return
     await ctx.clear_state()
+    await evaluation.require_complete(ctx, task, spec, action)
     result = await engine.act(
         ctx.session,
         task_id=task_id,
@@ -244,6 +257,7 @@ async def take_reason(ctx: Ctx, text: str) -> None:
     )
     label = result.action.label if result.action else action
     ctx.say("done_ok", label=label)
+    await evaluation.complete(ctx, spec.step(task.step_number), case, action)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
     await documents.follow(ctx, result)
 

@@ -92,6 +92,50 @@ def website(text: str) -> str:
     return value
 
 
+def digits(text: str, lengths: tuple[int, ...], what: str) -> str:
+    """A number written with or without separators (NIB, NPWP), checked for its length."""
+    value = re.sub(r"[\s.-]", "", text)
+    if not value.isdigit() or len(value) not in lengths:
+        counts = " atau ".join(str(n) for n in lengths)
+        raise InputError("digits_count", what=what, counts=counts)
+    return value
+
+
+def months(text: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or not 0 <= int(value) <= 1200:
+        raise InputError("months_number")
+    return int(value)
+
+
+def free_text(text: str, limit: int) -> str:
+    value = " ".join(text.split())
+    if not 3 <= len(value) <= limit:
+        raise InputError("answer_length", limit=limit)
+    return value
+
+
+def past_date(text: str, today: date) -> date:
+    """A date not in the future (24-11-2025, 24/11/2025, 2025-11-24)."""
+    value = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    try:
+        if match:
+            day = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        elif iso:
+            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        else:
+            raise InputError("past_date_format")
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError("date_not_real") from exc
+    if day > today:
+        raise InputError("date_in_future")
+    return day
+
+
 def news_url(text: str) -> str:
     value = text.strip()
     if not re.fullmatch(r"https?://([A-Za-z0-9-]+\.)+[A-Za-z]{2,}(:\d{1,5})?(/\S*)?", value):

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import documents, payments
+from handlers import documents, evaluation, payments
 from handlers.callbacks import Callback, Op
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
@@ -65,6 +65,7 @@ async def prompt_text(
         news_target=await terms.news_target(session, spec, case),
         notes=notes,
         warning=warning,
+        evaluation=await evaluation.summary(session, spec, case),
     )
 
 
@@ -104,6 +105,8 @@ def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) ->
         )
     if step.starts_period:
         rows.append((Button(label("news"), _cb(Op.news, task.case_id)),))
+    if step.evaluation and not applicant_step:
+        rows.append((evaluation.button(task),))
     actions = [Button(a.label, _cb(Op.act, task.id, a.name)) for a in step.actions]
     rows.extend(tuple(actions[i : i + 2]) for i in range(0, len(actions), 2))
     rows.extend(payments.buttons(spec, task))

@@ -1,7 +1,10 @@
-"""Journalist registration wizard: name, NIK, phone, outlet, type, website, press card, proof.
+"""Journalist registration wizard: the person (name, NIK, phone, press card), then the outlet.
 
-Each answer is saved as it comes (on the user row or in the conversation), so a restart or a
-wrong file never loses what was already given; the step is simply asked again.
+The outlet is picked from the registry (by name or code) or registered new; a new outlet is
+asked exactly what the office's rules (`qualification:`) require for its media type, in the
+YAML's order (handlers/registration_outlet.py). Each answer is saved as it comes (on the user
+row or in the conversation), so a restart, a wrong file or "Nanti saja" never loses what was
+already given; /start asks the step again.
 """
 
 from __future__ import annotations
@@ -10,18 +13,20 @@ import logging
 
 from sqlalchemy import select
 
-from handlers import parsing
+from handlers import parsing, registration_outlet
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
-from handlers.menus import commands_for
 from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, ReplyKeyboard
 from handlers.uploads import receive
 from storage import crypto
 from storage.models import MediaOutlet, User
+from workflow import outlets
 
 log = logging.getLogger(__name__)
+
+PERSON_STEPS = ("name", "nik", "phone", "press_card")
 
 
 def phone_keyboard() -> ReplyKeyboard:
@@ -43,22 +48,22 @@ async def ask(ctx: Ctx, step: str) -> None:
         ctx.say("ask_nik")
     elif step == "phone":
         ctx.say("ask_phone", markup=phone_keyboard())
+    elif step == "press_card":
+        ctx.say("ask_press_card", max_mb=max_mb, markup=RemoveKeyboard())
     elif step == "outlet":
         ctx.say("ask_outlet", markup=RemoveKeyboard())
+    elif step == "pick":
+        await registration_outlet.ask_pick(ctx)
     elif step == "kind":
         buttons = tuple(
-            Button(label, Callback(Op.kind, 0, key).pack())
-            for key, label in parsing.MEDIA_KINDS.items()
+            Button(name, Callback(Op.kind, 0, key).pack())
+            for key, name in parsing.MEDIA_KINDS.items()
         )
         ctx.say(
             "ask_kind", outlet=ctx.state.data.get("outlet", ""), markup=InlineKeyboard((buttons,))
         )
-    elif step == "website":
-        ctx.say("ask_website")
-    elif step == "press_card":
-        ctx.say("ask_press_card", max_mb=max_mb)
-    elif step == "media_proof":
-        ctx.say("ask_media_proof", max_mb=max_mb)
+    else:  # an outlet item, or a step of an older wizard: carry on from what is saved
+        await registration_outlet.ask_next(ctx)
 
 
 async def on_message(ctx: Ctx, event: MessageEvent) -> None:
@@ -75,20 +80,24 @@ async def on_kind(ctx: Ctx, kind: str) -> None:
         ctx.answer(toast("stale"))
         return
     ctx.answer(parsing.MEDIA_KINDS[kind])
-    await _advance(ctx, "website", kind=kind)
+    await ctx.set_state("reg:item", **{**ctx.state.data, "kind": kind})
+    await registration_outlet.ask_next(ctx)
 
 
 async def _take(ctx: Ctx, step: str, event: MessageEvent) -> None:
     user = await ensure_user(ctx)
     text = (event.text or "").strip()
-    if step in ("press_card", "media_proof"):
-        await _take_file(ctx, user, step, event)
+    if step == "press_card":
+        await _take_press_card(ctx, event)
+        return
+    if step not in ("name", "nik", "phone", "outlet", "pick", "kind"):
+        await registration_outlet.take(ctx, user, event)
         return
     if step == "phone" and event.contact is not None:
         if event.contact.user_id not in (None, ctx.sender.telegram_id):
             raise parsing.InputError("phone_not_own")
         user.phone = parsing.phone(event.contact.phone_number)
-        await _advance(ctx, "outlet")
+        await _advance(ctx, "press_card")
         return
     if not text:
         raise parsing.InputError("text_please")
@@ -99,13 +108,13 @@ async def _take(ctx: Ctx, step: str, event: MessageEvent) -> None:
         await _take_nik(ctx, user, text)
     elif step == "phone":
         user.phone = parsing.phone(text)
-        await _advance(ctx, "outlet")
-    elif step == "outlet":
-        await _advance(ctx, "kind", outlet=parsing.outlet_name(text))
-    elif step == "kind":
+        await _advance(ctx, "press_card")
+    elif step in ("outlet", "pick"):  # a name typed again while the choices are shown: search
+        typed = parsing.outlet_name(text)
+        await ctx.set_state("reg:pick", **{**ctx.state.data, "outlet": typed})
+        await registration_outlet.ask_pick(ctx)
+    else:
         raise parsing.InputError("kind_buttons")
-    elif step == "website":
-        await _advance(ctx, "press_card", website=parsing.website(text))
 
 
 async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
@@ -121,14 +130,11 @@ async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
     await _advance(ctx, "phone")
 
 
-async def _take_file(ctx: Ctx, user: User, step: str, event: MessageEvent) -> None:
-    document = await receive(ctx, event, step, step)
+async def _take_press_card(ctx: Ctx, event: MessageEvent) -> None:
+    document = await receive(ctx, event, "press_card", "press_card")
     size = parsing.human_size(document.size)
-    ctx.say("file_saved", slot=step, name=document.file_name, size=size)
-    if step == "press_card":
-        await _advance(ctx, "media_proof")
-    else:
-        await _finish(ctx, user)
+    ctx.say("file_saved", slot="press_card", name=document.file_name, size=size)
+    await _advance(ctx, "outlet")
 
 
 async def _advance(ctx: Ctx, step: str, **data: object) -> None:
@@ -136,22 +142,22 @@ async def _advance(ctx: Ctx, step: str, **data: object) -> None:
     await ask(ctx, step)
 
 
-async def _finish(ctx: Ctx, user: User) -> None:
-    data = ctx.state.data
-    outlet = MediaOutlet(
-        owner_id=user.id,
-        name=str(data.get("outlet", "")),
-        kind=str(data.get("kind", "online")),
-        website=str(data.get("website", "")),
-        created_at=ctx.now,
-    )
-    ctx.session.add(outlet)
-    user.is_journalist, user.registered_at = True, ctx.now
-    await ctx.session.flush()
-    await ctx.clear_state()
-    masked = crypto.mask(user.nik)
-    ctx.say("registered", user=user, outlet=outlet, nik_masked=masked, markup=RemoveKeyboard())
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
+async def on_pick(ctx: Ctx, outlet_id: int) -> None:
+    """A button under the search result: join that outlet (id), or register a new one (0)."""
+    if ctx.state.name != "reg:pick":
+        ctx.answer(toast("stale"))
+        return
+    ctx.answer()
+    if outlet_id == 0:
+        await _advance(ctx, "kind")
+        return
+    outlet = await ctx.session.get(MediaOutlet, outlet_id)
+    if outlet is None:
+        await ask(ctx, "outlet")
+        return
+    user = await ensure_user(ctx)
+    await outlets.join(ctx.session, user, outlet, ctx.now)
+    await registration_outlet.finish(ctx, user, outlet, joined=True)
 
 
 def in_registration(state_name: str) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.callbacks import Callback, Op
 from handlers.outbox import enqueue
+from handlers.outlet_reminders import expiry_due, expiry_reminders
 from handlers.prompts import case_labels, keyboard, prompt_text, short
 from handlers.render import label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
@@ -73,6 +74,12 @@ async def sweep(
     if digest is not None:
         claimed.append(digest[0])
         replies.extend(digest[1])
+    if expiry_due(sessions, spec, now):
+        async with transaction(sessions) as session:
+            keys, reminders = await expiry_reminders(session, spec, now, worker)
+            await enqueue(session, reminders, now)
+        claimed += keys
+        replies += reminders
     return SweepResult(replies, claimed)
 
 

@@ -154,6 +154,9 @@ class Delegation(Base):
 
 
 class MediaOutlet(Base):
+    """A media company: its legal data, its papers (Document.outlet_id) and the journalists who
+    represent it (OutletMember). `owner_id` is who registered it first."""
+
     __tablename__ = "media_outlet"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,6 +165,63 @@ class MediaOutlet(Base):
     kind: Mapped[str] = mapped_column(String(16))  # cetak / online / elektronik
     website: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime]
+    # The code a second journalist types to join (M0001...): set from the id once it is known.
+    code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    legal_form: Mapped[str | None] = mapped_column(String(16))  # pt / yayasan / koperasi
+    nib: Mapped[str | None] = mapped_column(String(32))
+    npwp: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    dewan_pers: Mapped[str | None] = mapped_column(String(16))  # faktual/administrasi/proses/belum
+    dewan_pers_date: Mapped[date | None] = mapped_column(Date)
+    bank_account: Mapped[str | None] = mapped_column(String(64))
+    chief_editor_ukw: Mapped[str | None] = mapped_column(String(16))  # muda / madya / utama
+    publishing_months: Mapped[int | None] = mapped_column(Integer)
+    # The yearly registration: None for outlets made before the registry (not held to it yet).
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    registered_until: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class OutletMember(Base):
+    """A journalist representing an outlet: one outlet at a time (the unique user)."""
+
+    __tablename__ = "outlet_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("media_outlet.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
+    joined_at: Mapped[datetime]
+
+
+class OutletChange(Base):
+    """A journalist asks to represent another outlet; an admin confirms (or refuses) it."""
+
+    __tablename__ = "outlet_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("media_outlet.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # confirmed / refused
+
+
+class Evaluation(Base):
+    """The lembar isian evaluasi of a case: each criterion met / not met with a note, the score
+    and the outlet's grade when it was completed (one per case; a re-evaluation overwrites)."""
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # key -> {met, note}
+    score: Mapped[int | None] = mapped_column(Integer)  # 0..100, weighted
+    grade: Mapped[str | None] = mapped_column(String(8))
+    filled_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
 
 
 class Document(Base):
@@ -180,6 +240,9 @@ class Document(Base):
     path: Mapped[str] = mapped_column(String(500))
     telegram_file_id: Mapped[str | None] = mapped_column(String(255))
     uploaded_at: Mapped[datetime]
+    # A paper of an outlet (kind = the qualification document key), and when it lapses.
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("media_outlet.id"), index=True)
+    expires_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SopVersion(Base):

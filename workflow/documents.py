@@ -104,6 +104,10 @@ def receipt_pdf(data: records.Receipt) -> bytes:
     return pdf(html("tanda_terima.html.j2", r=data, tz=data.office.timezone))
 
 
+def evaluation_pdf(data: records.EvaluationSheet) -> bytes:
+    return pdf(html("lembar_evaluasi.html.j2", r=data, tz=data.office.timezone))
+
+
 def disposition_pdf(data: records.Disposition) -> bytes:
     return pdf(html("lembar_disposisi.html.j2", r=data, tz=data.office.timezone))
 
@@ -271,6 +275,81 @@ def agenda_xlsx(years: dict[int, list[records.AgendaRow]], office: str, tz: str)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def outlets_xlsx(rows: list[dict[str, Any]], office: str) -> bytes:
+    """The register of media outlets: one row each, frozen header, filters on every column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Register media"
+    headers = (
+        "Kode",
+        "Nama media",
+        "Jenis",
+        "Badan hukum",
+        "NIB",
+        "NPWP",
+        "Alamat",
+        "Situs/kanal",
+        "Dewan Pers",
+        "Tanggal verifikasi",
+        "Peringkat",
+        "Terdaftar",
+        "Berlaku s.d.",
+        "Status",
+        "Wartawan",
+        "Dokumen kurang",
+    )
+    sheet.append([f"Register Media — {office}"])
+    sheet["A1"].font = Font(bold=True, size=12)
+    sheet.append(list(headers))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        o = row["outlet"]
+        sheet.append(
+            [
+                o.code or "",
+                o.name,
+                o.kind,
+                (o.legal_form or "").upper() if o.legal_form == "pt" else (o.legal_form or ""),
+                o.nib or "",
+                o.npwp or "",
+                o.address or "",
+                o.website or "",
+                o.dewan_pers or "",
+                o.dewan_pers_date,
+                row["grade"],
+                o.registered_on,
+                o.registered_until,
+                "habis" if row["lapsed"] else "berlaku",
+                ", ".join(row["members"]),
+                ", ".join(row["missing"]),
+            ]
+        )
+    last = get_column_letter(len(headers))
+    sheet.freeze_panes = "A3"
+    sheet.auto_filter.ref = f"A2:{last}{max(sheet.max_row, 2)}"
+    for index in range(1, len(headers) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 18
+    for cells in sheet.iter_rows(min_row=3):
+        for cell in cells:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if isinstance(cell.value, date):
+                cell.number_format = "DD-MM-YYYY"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def get_column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter as letter
+
+    return str(letter(index))
 
 
 STATUS = {

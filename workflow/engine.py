@@ -306,14 +306,13 @@ async def holders(
 async def case_documents(session: AsyncSession, case: Case) -> list[Document]:
     """The case's own files plus the applicant's registration documents (uploads: the records
     Mitra Media draws itself are sent with their steps, see handlers.documents)."""
+    own = (Document.case_id == case.id) | (
+        (Document.owner_id == case.applicant_id) & Document.case_id.is_(None)
+    )
+    if case.outlet_id is not None:  # and the outlet's papers from the registry
+        own = own | ((Document.outlet_id == case.outlet_id) & Document.case_id.is_(None))
     rows = await session.scalars(
-        select(Document)
-        .where(
-            (Document.case_id == case.id)
-            | ((Document.owner_id == case.applicant_id) & Document.case_id.is_(None))
-        )
-        .where(Document.kind.not_in(GENERATED))
-        .order_by(Document.id)
+        select(Document).where(own).where(Document.kind.not_in(GENERATED)).order_by(Document.id)
     )
     return list(rows)
 
@@ -408,7 +407,10 @@ async def _check_kelengkapan(
 
 
 async def _present_kinds(session: AsyncSession, case: Case) -> set[str]:
-    kinds = {d.kind for d in await case_documents(session, case)}
+    documents = await case_documents(session, case)
+    kinds = {d.kind for d in documents}
+    if any(d.outlet_id is not None for d in documents):
+        kinds.add("media_proof")  # the outlet's registry papers prove it owns the medium
     if await news_count(session, case.id, case.period):
         kinds.add("news")
     return kinds

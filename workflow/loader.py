@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from workflow.loader_qualification import qualification_problems
 from workflow.spec import END, SopSpec
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -545,6 +546,7 @@ def _structure_problems(raw: _Raw) -> list[Problem]:
         *_step_problems(raw),
         *_action_problems(raw),
         *_graph_problems(raw),
+        *(Problem(path, message) for path, message in qualification_problems(raw.data)),
     ]
 
 

@@ -15,16 +15,26 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agreement, AuditEvent, Case, Document, MediaOutlet, NewsItem, User
+from storage.models import (
+    Agreement,
+    AuditEvent,
+    Case,
+    Document,
+    Evaluation,
+    MediaOutlet,
+    NewsItem,
+    User,
+)
 from workflow import delegation, terms
 from workflow.registry import spec_of
-from workflow.spec import Effect, SopSpec
+from workflow.spec import Effect, SopSpec, Step
 
 # Audit actions that are not a step being handled (they add to a row, or are the applicant's).
 _NOT_STEPS = {"check", "note", "news", "submit", "resubmit"}
 # Files Mitra Media draws (the SOP's records), as opposed to what people upload.
 GENERATED = (
     "receipt",
+    "evaluation",
     "disposition",
     "draft",
     "draft_pdf",
@@ -276,6 +286,63 @@ async def receipt(session: AsyncSession, case: Case) -> Receipt:
         received_by=actor.name if actor else "-",
         received_role=delegation.title_of(spec, event.role, event.data) if event else "-",
         documents=tuple(ReceivedDoc(labels.get(d.kind, ""), d.file_name, d.kind) for d in docs),
+    )
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    number: int
+    label: str
+    weight: int
+    met: bool | None
+    note: str
+
+
+@dataclass(frozen=True)
+class EvaluationSheet:
+    """The lembar isian evaluasi: the outlet's record, each criterion, the result, who."""
+
+    office: OfficeInfo
+    case: CaseHead
+    outlet: dict[str, Any]
+    rows: tuple[EvaluationRow, ...]
+    score: int
+    grade: str | None
+    evaluator: str
+    evaluator_role: str
+    at: datetime
+
+
+async def evaluation_sheet(
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    row: Evaluation,
+    outlet: MediaOutlet | None,
+    evaluator: User,
+    step: Step,
+) -> EvaluationSheet:
+    answers = dict(row.answers or {})
+    fields = ("code", "legal_form", "nib", "npwp", "address", "dewan_pers", "dewan_pers_date")
+    return EvaluationSheet(
+        office=OfficeInfo.of(spec),
+        case=await case_head(session, spec, case),
+        outlet={f: getattr(outlet, f) for f in fields} if outlet else {},
+        rows=tuple(
+            EvaluationRow(
+                i + 1,
+                c.label,
+                c.weight,
+                (answers.get(c.key) or {}).get("met"),
+                str((answers.get(c.key) or {}).get("note") or ""),
+            )
+            for i, c in enumerate(spec.qualification.evaluation)
+        ),
+        score=row.score or 0,
+        grade=row.grade,
+        evaluator=evaluator.name,
+        evaluator_role=spec.role_name(step.role),
+        at=row.completed_at or row.updated_at,
     )
 
 

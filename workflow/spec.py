@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from workflow.durations import Duration, parse_duration
+from workflow.spec_qualification import Qualification
 
 END = "end"
 NUMBER_FIELDS = {"seq", "year", "month", "roman_month"}
@@ -98,6 +99,8 @@ class Step(Frozen):
     sla: SlaPolicy | None = None
     starts_period: bool = False  # entering this step opens a new publication period
     drafts: bool = False  # the MoU/PKS draft (.docx) is made here; holders may upload versions
+    # The lembar isian evaluasi (qualification.evaluation) is filled at this step.
+    evaluation: bool = False
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
@@ -266,6 +269,8 @@ class SopSpec(Frozen):
     # How a deputy's title is written before the role's name ("Plh." or "Plt.").
     deputy_prefix: str = Field(default="Plh.", min_length=1, max_length=10)
     retention: Retention = Retention()
+    # Registration rules for outlets (documents, facts, validity, grades, evaluation form).
+    qualification: Qualification = Qualification()
     start: int
     steps: tuple[Step, ...] = Field(min_length=1)
 

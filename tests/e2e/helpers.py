@@ -47,3 +47,22 @@ async def with_reason(person: FakeUser, label: str, reason: str) -> None:
     if "✅ Ya" in person.buttons():  # the SOP's confirm: question, with the reason quoted
         assert reason in person.last.text
         await person.press("✅ Ya")
+
+
+async def evaluate(
+    person: FakeUser, unmet: tuple[int, ...] = (), notes: dict[int, str] | None = None
+) -> None:
+    """Fill the evaluation form from the task prompt: each criterion (numbered from 1) met,
+    except those in `unmet`; a note where `notes` gives one."""
+    prompt = message_with(person, "Lembar evaluasi")
+    await person.press("Lembar evaluasi", message_id=prompt.message_id)
+    number = 1
+    while "✅ Memenuhi" in person.buttons(person.bot_messages[-1]):
+        form = person.bot_messages[-1]
+        if notes and number in notes:
+            await person.press("Catatan", message_id=form.message_id)
+            await person.send(notes[number])
+            form = person.bot_messages[-1]
+        choice = "❌ Tidak memenuhi" if number in unmet else "✅ Memenuhi"
+        await person.press(choice, message_id=form.message_id)
+        number += 1

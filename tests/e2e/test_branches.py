@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from storage.models import AuditEvent, Task
 from tests.e2e.conftest import PDF, BotUnderTest
-from tests.e2e.helpers import approve, button_data, current, message_with, with_reason
+from tests.e2e.helpers import approve, button_data, current, evaluate, message_with, with_reason
 from tests.e2e.test_sanggau import SANGGAU
 
 TRENGGALEK = {
@@ -28,6 +28,7 @@ async def _trenggalek_to_decision(bot: BotUnderTest):
     await approve(who["sekretaris"], "Terima & catat")
     assert "001/AGENDA/DISKOMINFO/2026" in rina.last.content_text  # the PDF receipt
     await approve(who["kadis"], "Disposisikan")
+    await evaluate(who["fungsional"])  # the form first: the step waits for it
     await approve(who["fungsional"], "Kirim hasil evaluasi")
     await approve(who["kasi"], "Usulkan kerja sama")
     assert "Langkah 5/7" in who["kabid"].last.text

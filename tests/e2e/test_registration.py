@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from sqlalchemy import select
 
@@ -28,16 +29,6 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
 
     await bot.restart()  # the process dies mid-wizard; the user just carries on
     await rina.share_contact("+62 812-3456-7890")
-    assert "nama media" in rina.last.text
-
-    await rina.send("<b>Warta & Kapuas</b>")
-    assert "jenis media" in rina.last.text
-    assert rina.buttons() == ["Cetak", "Online", "Elektronik"]
-    await rina.press("Online")
-    assert "situs web" in rina.last.text
-    await rina.send("bukan alamat")
-    assert "Alamat tidak valid" in rina.texts()[-2]
-    await rina.send("wartakapuas.id")
     assert "kartu pers" in rina.last.text
 
     await rina.upload_document(b"MZ\x90\x00", "kartu.exe", "application/x-msdownload")
@@ -46,13 +37,48 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
     assert "Isi berkas tidak sesuai" in rina.texts()[-2]
     await rina.upload_photo(PNG)
     assert "Kartu pers diterima" in rina.texts()[-2]
-    assert "bukti kepemilikan media" in rina.last.text
+    assert "nama media" in rina.last.text
 
+    await rina.send("<b>Warta & Kapuas</b>")
+    await rina.press("Daftarkan media baru")
+    assert "jenis media" in rina.last.text
+    assert rina.buttons() == ["Cetak", "Online", "Elektronik"]
+    await rina.press("Online")
+    # From here the office's rules (Sanggau, online) decide what is asked, in their order.
+    rules = bot.product.app.deps.spec.qualification
+    assert rules.required("online")[:2] == ("legal_form", "akta")
+    assert "Bentuk badan hukum" in rina.last.text
+    assert rina.buttons() == ["PT", "Yayasan", "⏸ Nanti saja"]  # Sanggau: no koperasi
+    await rina.press("PT")
+    assert "Akta pendirian" in rina.last.text
+    await rina.press("⏸ Nanti saja")  # she finds the deed tomorrow: nothing is lost
+    later = rina.last.text
+    assert "tersimpan" in later and "Akta pendirian" in later and "NPWP perusahaan" in later
+    assert "Bentuk badan hukum" not in later  # already given
+    await rina.send("/start")
+    assert "Akta pendirian" in rina.last.text  # picks up where she stopped
     await rina.upload_document(PDF, "akta-pendirian.pdf", "application/pdf")
+    await rina.send("12345")
+    assert "NIB harus 13 angka" in rina.texts()[-2]
+    await rina.send("1234 5678 90123")
+    await rina.upload_document(PDF, "nib.pdf", "application/pdf")
+    await rina.send("01.234.567.8-901.000")
+    await rina.upload_document(PDF, "npwp.pdf", "application/pdf")
+    await rina.send("Jl. Sudirman 1, Sanggau")
+    assert "Situs web" in rina.last.text
+    await rina.send("bukan alamat")
+    assert "Alamat tidak valid" in rina.texts()[-2]
+    await rina.send("wartakapuas.id")
+    await rina.press("Terverifikasi administrasi")
+    optional = rules.asked("online")[len(rules.required("online")) :]
+    for _ in optional:  # each optional item can be skipped
+        assert "boleh dilewati" in rina.last.text
+        await rina.press("Lewati")
     summary = rina.last.text
     assert "Pendaftaran selesai" in summary
     assert "Rina <b>& Sons" in summary and "<b>Warta & Kapuas</b>" in summary  # shown, not parsed
     assert "6171**********01" in summary and "+6281234567890" in summary
+    assert "M0001" in summary and "Peringkat media: B" in summary
     assert "ajukan" in [c["command"] for c in bot.fake.commands(rina.chat_id)]
 
     async with bot.session() as s:
@@ -62,8 +88,15 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
         outlet = await s.scalar(select(MediaOutlet).where(MediaOutlet.owner_id == user.id))
         assert outlet is not None
         assert (outlet.kind, outlet.website) == ("online", "https://wartakapuas.id")
+        assert (outlet.legal_form, outlet.nib, outlet.npwp) == (
+            "pt",
+            "1234567890123",
+            "012345678901000",
+        )
+        assert outlet.registered_until == date(2027, 11, 23)  # registered yearly
     docs = await bot.documents()
-    assert [d.kind for d in docs] == ["press_card", "media_proof"]
+    assert [d.kind for d in docs] == ["press_card", "akta", "nib_kbli", "npwp_badan"]
+    assert {d.outlet_id for d in docs[1:]} == {outlet.id}
     proof = docs[1]
     assert proof.sha256 == hashlib.sha256(PDF).hexdigest()
     assert (bot.settings.files_dir / proof.path).read_bytes() == PDF
