@@ -344,6 +344,8 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
     elif cb.op == Op.news:
         ctx.answer()
         await journalist.start_news(ctx, cb.id)
+    elif cb.op == Op.older:
+        await journalist.history_page(ctx, cb.id, int(cb.arg or 0), event.message_id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
     elif cb.op in (Op.revoke, Op.uninvite):

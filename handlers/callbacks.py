@@ -33,6 +33,9 @@ class Op(StrEnum):
     upload = "u"  # upload an edited .docx as the next version of the MoU/PKS draft
     revoke = "p"  # /petugas: take a role (arg) from an official (id)
     uninvite = "i"  # /petugas: cancel a pending invite (id)
+    checklist = "l"  # a prompt's kelengkapan, opened (toggles and "« Kembali")
+    details = "t"  # a prompt's full SOP text (activity, output, notes)
+    older = "o"  # /status: a case's older history (id = case, arg = page)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,15 @@
-"""Task prompts: what a holder of a step's role sees, with buttons for exactly the SOP's actions."""
+"""Task prompts: what a holder of a step's role sees, with buttons for exactly the SOP's actions.
+
+A prompt must fit a phone screen (STYLE.md; issue 10): its text at most PROMPT_LIMIT characters
+as shown and at most MAX_ROWS rows of buttons, the step's actions first. The SOP's full wording
+(`activity`, output, every disposition note) is one tap away behind "ℹ️ Rincian", the
+kelengkapan toggles behind "☑️ Kelengkapan n/m"; both come back with "« Kembali".
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -8,14 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import documents
 from handlers.callbacks import Callback, Op
-from handlers.render import label, render
+from handlers.render import done_word, label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
 from storage.models import AuditEvent, Case, MediaOutlet, Task, User
 from workflow import engine
 from workflow.spec import ActionKind, SopSpec, Step
 
 TOGGLE_LABEL = 30
-NOTE_SHOWN = 300
+NOTE_SHOWN = 90  # the newest note, on the prompt itself
+NOTE_DETAIL = 120  # each note behind "Rincian"
+NOTES_DETAIL = 3
+MAX_ROWS = 5
+NAMED_TOGGLES = 4  # more items than this: numbered toggles, several to a row
+
+
+class View(StrEnum):
+    main = "main"
+    checklist = "checklist"
+    details = "details"
 
 
 def short(text: str, limit: int) -> str:
@@ -29,6 +48,31 @@ async def case_labels(session: AsyncSession, case: Case) -> tuple[str, str]:
     return outlet_text, applicant.name if applicant else "-"
 
 
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    markup: InlineKeyboard
+
+
+async def screen(
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    task: Task,
+    *,
+    view: View = View.main,
+    headline: str = "",
+    warning: str = "",
+) -> Screen:
+    """The prompt's text and buttons, as one screen of the given view."""
+    step = spec.step(task.step_number)
+    marks = await _marks(session, spec, case, task, step)
+    text = await prompt_text(
+        session, spec, case, task, headline=headline, warning=warning, view=view, marks=marks
+    )
+    return Screen(text, keyboard(spec, task, marks, view))
+
+
 async def prompt_text(
     session: AsyncSession,
     spec: SopSpec,
@@ -37,33 +81,65 @@ async def prompt_text(
     *,
     headline: str = "",
     warning: str = "",
+    view: View = View.main,
+    marks: dict[str, bool] | None = None,
 ) -> str:
     step = spec.step(task.step_number)
-    outlet, applicant = await case_labels(session, case)
-    applicant_step = task.role == spec.applicant_role
+    if marks is None:
+        marks = await _marks(session, spec, case, task, step)
+    outlet = await session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
     news = None
     if step.starts_period:
         news = await engine.news_count(session, case.id, case.period)
+    common = {
+        "tz": spec.office.timezone,
+        "headline": Markup(headline),  # our own markup (no user text): not to be escaped
+        "step": step,
+        "total": spec.total_steps,
+        "case": case,
+        "outlet": outlet,
+        "period": case.period if case.period and spec.agreement.periods > 1 else None,
+        "periods": spec.agreement.periods,
+        "task": task,
+        "news": news,
+        "news_target": spec.agreement.news_per_period,
+        "warning": warning,
+    }
+    if task.role == spec.applicant_role:
+        # Her own step in her words: no office checklist, no internal notes (issue 10).
+        following = _next_step(spec, step)
+        return render(
+            "applicant_prompt",
+            **common,
+            next_step=following,
+            next_role=spec.role_name(following.role) if following else "",
+        )
+    applicant = await session.get(User, case.applicant_id)
     notes = await _notes(session, case.id)
     return render(
         "task_prompt",
-        tz=spec.office.timezone,
-        headline=Markup(headline),  # our own markup (no user text): not to be escaped
-        icon="📝" if applicant_step else "📥",
-        step=step,
-        total=spec.total_steps,
-        role_name=spec.role_name(task.role),
-        case=case,
-        outlet=outlet,
+        **common,
+        view=view.value,
+        role_name=spec.roles[task.role].short or spec.role_name(task.role)
+        if task.role in spec.roles
+        else task.role,
         applicant=applicant,
-        period=case.period if case.period else None,
-        task=task,
-        marks=await _marks(session, spec, case, task, step),
-        news=news,
-        news_target=spec.agreement.news_per_period,
-        notes=notes,
-        warning=warning,
+        marks=marks,
+        ticked=sum(marks.values()),
+        notes=notes[-NOTES_DETAIL:] if view == View.details else notes[-1:],
+        notes_total=len(notes),
+        note_limit=NOTE_DETAIL if view == View.details else NOTE_SHOWN,
     )
+
+
+def _next_step(spec: SopSpec, step: Step) -> Step | None:
+    """Where the step's first forward action leads (what happens after hers)."""
+    for action in step.actions:
+        targets = [action.to] if action.to is not None else [b.to for b in action.branches]
+        for to in targets:
+            if isinstance(to, int):
+                return spec.step(to)
+    return None
 
 
 async def _marks(
@@ -78,42 +154,73 @@ async def _marks(
     }
 
 
-async def _notes(session: AsyncSession, case_id: int) -> list[str]:
+async def _notes(session: AsyncSession, case_id: int) -> list[tuple[str, str]]:
     rows = await session.execute(
-        select(AuditEvent.note, User.name, AuditEvent.role)
+        select(AuditEvent.note, User.name)
         .join(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.case_id == case_id, AuditEvent.action == "note")
         .order_by(AuditEvent.id)
     )
-    # The newest few, each shortened: the prompt must stay within one Telegram message.
-    return [f"{name}: {short(note, NOTE_SHOWN)}" for note, name, _role in rows.all()][-5:]
+    return [(name, note or "") for note, name in rows.all()]
 
 
-def keyboard(spec: SopSpec, task: Task, marks: dict[str, bool] | None = None) -> InlineKeyboard:
+def keyboard(
+    spec: SopSpec,
+    task: Task,
+    marks: dict[str, bool] | None = None,
+    view: View = View.main,
+) -> InlineKeyboard:
+    """The step's actions on the first rows; at most MAX_ROWS rows in every view."""
     step = spec.step(task.step_number)
-    rows: list[tuple[Button, ...]] = []
-    applicant_step = task.role == spec.applicant_role
-    for k in step.kelengkapan:
-        if k.document:
-            continue  # documents are checked by the system, not by a tap
-        mark = "✅" if (marks or {}).get(k.key, task.checklist.get(k.key)) else "⬜"
-        rows.append(
-            (Button(f"{mark} {short(k.label, TOGGLE_LABEL)}", _cb(Op.check, task.id, k.key)),)
+    if marks is None:
+        marks = {k.key: bool(task.checklist.get(k.key)) for k in step.kelengkapan}
+    action_rows = _action_rows(step, task)
+    if task.role == spec.applicant_role:
+        rows = list(action_rows)
+        if step.starts_period:  # sending news is what she does here; finishing comes after
+            rows.insert(0, (Button(label("news"), _cb(Op.news, task.case_id)),))
+        return InlineKeyboard(tuple(rows))
+    back = (Button(label("back"), _cb(Op.back, task.id)),)
+    if view == View.checklist:
+        return InlineKeyboard((*_toggles(step, task, marks), back))
+    if view == View.details:
+        return InlineKeyboard((*action_rows, back))
+    tools: list[Button] = []
+    if step.kelengkapan:
+        ticked = sum(marks.values())
+        tools.append(
+            Button(label("checklist", ticked, len(step.kelengkapan)), _cb(Op.checklist, task.id))
         )
-    if step.starts_period:
-        rows.append((Button(label("news"), _cb(Op.news, task.case_id)),))
-    actions = [Button(a.label, _cb(Op.act, task.id, a.name)) for a in step.actions]
-    rows.extend(tuple(actions[i : i + 2]) for i in range(0, len(actions), 2))
-    if not applicant_step:
-        rows.append(
-            (
-                Button(label("docs"), _cb(Op.docs, task.id)),
-                Button(label("note"), _cb(Op.note, task.id)),
-                Button(label("attach"), _cb(Op.attach, task.id)),
-            )
-        )
-        rows.append(documents.buttons(spec, task))
+    tools.append(Button(label("details"), _cb(Op.details, task.id)))
+    rows = [
+        *action_rows,
+        tuple(tools),
+        (
+            Button(label("docs"), _cb(Op.docs, task.id)),
+            Button(label("note"), _cb(Op.note, task.id)),
+            Button(label("attach"), _cb(Op.attach, task.id)),
+        ),
+        documents.buttons(spec, task),
+    ]
+    if len(rows) > MAX_ROWS:  # many actions: the file tools share one row
+        rows[-2:] = [rows[-2] + rows[-1]]
     return InlineKeyboard(tuple(rows))
+
+
+def _toggles(step: Step, task: Task, marks: dict[str, bool]) -> list[tuple[Button, ...]]:
+    items = [(n, k) for n, k in enumerate(step.kelengkapan, 1) if not k.document]
+    buttons = [
+        Button(
+            label("toggle", marks.get(k.key), short(k.label, TOGGLE_LABEL))
+            if len(step.kelengkapan) <= NAMED_TOGGLES
+            else label("toggle", marks.get(k.key), n),
+            _cb(Op.check, task.id, k.key),
+        )
+        for n, k in items
+    ]
+    if len(step.kelengkapan) <= NAMED_TOGGLES:
+        return [(b,) for b in buttons]
+    return [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
 
 
 def confirm_keyboard(
@@ -145,6 +252,16 @@ def question_keyboard(task: Task, action_name: str) -> InlineKeyboard:
     )
 
 
+def action_keyboard(spec: SopSpec, task: Task) -> InlineKeyboard:
+    """Only the step's actions (a reminder: the full prompt is the message it answers)."""
+    return InlineKeyboard(tuple(_action_rows(spec.step(task.step_number), task)))
+
+
+def _action_rows(step: Step, task: Task) -> list[tuple[Button, ...]]:
+    actions = [Button(a.label, _cb(Op.act, task.id, a.name)) for a in step.actions]
+    return [tuple(actions[i : i + 2]) for i in range(0, len(actions), 2)]
+
+
 def _cb(op: Op, ident: int, arg: str = "") -> str:
     return Callback(op, ident, arg).pack()
 
@@ -153,15 +270,15 @@ async def prompt_messages(
     session: AsyncSession, spec: SopSpec, case: Case, task: Task, headline: str = ""
 ) -> list[SendMessage]:
     """One prompt per holder of the task's role (the applicant for his own steps)."""
-    text = await prompt_text(session, spec, case, task, headline=headline)
-    markup = keyboard(spec, task)
+    shown = await screen(session, spec, case, task, headline=headline)
     return [
-        SendMessage(user.telegram_id, text, markup, PromptRef(task.id, user.id))
+        SendMessage(user.telegram_id, shown.text, shown.markup, PromptRef(task.id, user.id))
         for user in await engine.holders(session, spec, task, case)
     ]
 
 
 def verb_of(spec: SopSpec, step: Step, action_name: str) -> tuple[str, str]:
+    """The icon and the past-tense word of what was done ("Diparaf")."""
     action = step.action(action_name)
     if action is None:
         return "ℹ️", action_name
@@ -171,4 +288,4 @@ def verb_of(spec: SopSpec, step: Step, action_name: str) -> tuple[str, str]:
         ActionKind.return_: "↩️",
         ActionKind.reject: "❌",
     }
-    return icons[action.kind], action.label
+    return icons[action.kind], done_word(action)

@@ -30,7 +30,7 @@ async def approve(person: FakeUser, label: str) -> None:
     """The two taps of a plain approval: the action, then 'all kelengkapan complete'."""
     prompt = message_with(person, label)
     await person.press(label, message_id=prompt.message_id)
-    if "Kelengkapan belum dicentang" in current(person, prompt).text:
+    if any("Semua lengkap" in b for b in person.buttons(current(person, prompt))):
         await person.press("Semua lengkap", message_id=prompt.message_id)
     handled = current(person, prompt)
     assert "oleh" in handled.text and not person.buttons(handled), handled.text
