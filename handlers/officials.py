@@ -23,7 +23,6 @@ from handlers.prompts import (
     prompt_text,
     question_keyboard,
     screen,
-    short,
 )
 from handlers.render import case_name, done_word, label, render, toast
 from handlers.replies import Button, EditMessage, InlineKeyboard, RemoveKeyboard, SendDocument
