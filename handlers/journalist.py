@@ -59,12 +59,9 @@ async def start_request(ctx: Ctx) -> None:
         return
     outlet = await _outlet(ctx, user)
     await ctx.set_state("req:letter")
-    ctx.say(
-        "ask_request_letter",
-        outlet=outlet,
-        warnings=ctx.deps.spec.sop.warnings,
-        markup=skip_keyboard(),
-    )
+    if ctx.deps.spec.sop.warnings:
+        ctx.say("sop_warnings", warnings=ctx.deps.spec.sop.warnings)
+    ctx.say("ask_request_letter", outlet=outlet, markup=skip_keyboard())
 
 
 async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
@@ -73,8 +70,7 @@ async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
     except parsing.InputError as error:
         ctx.say("invalid", message=error.message)
         outlet = await _outlet(ctx, ctx.user)  # type: ignore[arg-type]
-        warnings = ctx.deps.spec.sop.warnings
-        ctx.say("ask_request_letter", outlet=outlet, warnings=warnings, markup=skip_keyboard())
+        ctx.say("ask_request_letter", outlet=outlet, markup=skip_keyboard())
         return
     await submit(ctx, [document.id])
 
@@ -134,12 +130,15 @@ async def status(ctx: Ctx) -> None:
     earlier = [await _case_view(ctx, c, with_history=False) for c in cases[1:]]
     history = current.pop("history")
     assert isinstance(history, list)
+    rows = list(_history_buttons(cases[0].id, 0, len(history)))
+    if cases[0].status == "returned":  # her turn: the button to send the correction, here too
+        rows.insert(0, (Button(label("resubmit"), Callback(Op.resubmit, cases[0].id).pack()),))
     ctx.say(
         "status",
         current=current,
         earlier=earlier,
         history=history[-HISTORY_PAGE:][::-1],
-        markup=_history_buttons(cases[0].id, 0, len(history)),
+        markup=InlineKeyboard(tuple(rows)) if rows else None,
     )
 
 
@@ -168,18 +167,18 @@ async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> No
                 page=page + 1,
                 pages=pages,
             ),
-            _history_buttons(case.id, page, len(rows)),
+            InlineKeyboard(tuple(_history_buttons(case.id, page, len(rows)))),
         )
     )
 
 
-def _history_buttons(case_id: int, page: int, total: int) -> InlineKeyboard | None:
+def _history_buttons(case_id: int, page: int, total: int) -> list[tuple[Button, ...]]:
     row = []
     if page > 0:
         row.append(Button(label("newer"), Callback(Op.older, case_id, str(page - 1)).pack()))
     if (page + 1) * HISTORY_PAGE < total:
         row.append(Button(label("older"), Callback(Op.older, case_id, str(page + 1)).pack()))
-    return InlineKeyboard((tuple(row),)) if row else None
+    return [tuple(row)] if row else []
 
 
 async def _case_view(ctx: Ctx, case: Case, with_history: bool = True) -> dict[str, object]:
@@ -245,7 +244,10 @@ async def _history(ctx: Ctx, spec: SopSpec, case: Case) -> list[dict[str, object
                 "kind": event.action,
                 "step": step.number if step else None,
                 "done": done_word(action) if action else event.action,
-                "role": spec.role_name(event.role or ""),
+                # Her own actions need no name; an official's are shown by role.
+                "role": ""
+                if event.role == spec.applicant_role
+                else spec.role_name(event.role or ""),
                 "note": short(event.note, HISTORY_NOTE)
                 if event.note and event.action in ("return", "reject", "no")
                 else "",
