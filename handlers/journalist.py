@@ -238,16 +238,20 @@ async def _history(ctx: Ctx, spec: SopSpec, case: Case) -> list[dict[str, object
         own_submit = step is not None and step.number == spec.start and event.action == "submit"
         if own_submit and rows and rows[-1]["kind"] == "submit":
             continue
+        role = "" if event.role == spec.applicant_role else spec.role_name(event.role or "")
+        if event.action == "document_view" and rows:
+            last = rows[-1]
+            if last["kind"] == "document_view" and last["role"] == role:
+                last["files"] = int(str(last["files"])) + 1  # one opening of several files
+                continue
         rows.append(
             {
                 "at": event.at,
                 "kind": event.action,
                 "step": step.number if step else None,
                 "done": done_word(action) if action else event.action,
-                # Her own actions need no name; an official's are shown by role.
-                "role": ""
-                if event.role == spec.applicant_role
-                else spec.role_name(event.role or ""),
+                "role": role,  # her own actions need no name; an official's are shown by role
+                "files": 1,
                 "note": short(event.note, HISTORY_NOTE)
                 if event.note and event.action in ("return", "reject", "no")
                 else "",

@@ -29,7 +29,7 @@ async def test_full_sanggau_case_to_payment_confirmation(bot: BotUnderTest) -> N
 
     admin = who["admin"]
     prompt = admin.last.text
-    assert "langkah 2/10" in prompt and "Warta Kapuas" in prompt and "Batas" in prompt
+    assert "Langkah 2/10" in prompt and "Warta Kapuas" in prompt and "Batas" in prompt
     assert "Permohonan 23 Nov, Warta Kapuas" in prompt and "#1" not in prompt  # no agenda yet
     expected = {"Terima", "Kembalikan ke pemohon", "Tolak", "📎 Dokumen", "📝 Catatan"}
     assert set(admin.buttons()) >= expected
