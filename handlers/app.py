@@ -32,7 +32,7 @@ from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
 from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
-from storage.models import Task, TaskPrompt
+from storage.models import Case, Task, TaskPrompt
 from workflow.clock import Clock
 from workflow.errors import WorkflowError
 
@@ -243,7 +243,7 @@ async def _attach(ctx: Ctx, event: MessageEvent) -> None:
         ctx.say("invalid", message=error.message)
         return
     await ctx.clear_state()
-    ctx.say("attached", name=document.file_name, case_id=task.case_id)
+    ctx.say("attached", name=document.file_name, case=await ctx.session.get(Case, task.case_id))
 
 
 async def cmd_start(ctx: Ctx, arg: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -197,7 +197,7 @@ async def _case_view(ctx: Ctx, case: Case, with_history: bool = True) -> dict[st
         return view
     step = spec.step(task.step_number)
     mine = task.role == spec.applicant_role
-    due = task.due_at
+    due: datetime | None = task.due_at
     if case.status == "returned":
         # The case waits on her: her own deadline, not the official's paused one.
         revision = await ctx.session.scalar(
@@ -283,7 +283,7 @@ async def revision_file(ctx: Ctx, event: MessageEvent, case_id: int) -> None:
     ctx.say(
         "revision_file",
         name=document.file_name,
-        case_id=case_id,
+        case=await ctx.session.get(Case, case_id),
         markup=InlineKeyboard(
             ((Button(label("resubmit"), Callback(Op.resubmit, case_id).pack()),),)
         ),
@@ -310,7 +310,7 @@ async def start_news(ctx: Ctx, case_id: int | None = None) -> None:
         ctx.say("news_not_now")
         return
     await ctx.set_state("news:title", case_id=case.id)
-    ctx.say("news_ask_title", case_id=case.id, period=case.period)
+    ctx.say("news_ask_title", case=case, period=case.period)
 
 
 async def _publishing_case(ctx: Ctx, user: User, case_id: int | None) -> Case | None:

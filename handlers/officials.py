@@ -277,7 +277,7 @@ async def expire_prompt(ctx: Ctx) -> None:
         "prompt_dropped",
         expired=expired,
         minutes=ctx.deps.prompt_ttl_minutes,
-        case_id=task.case_id if task else None,
+        case=await ctx.session.get(Case, task.case_id) if task else None,
         purpose=state.name,
     )
 
@@ -397,9 +397,9 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
     docs = await engine.case_documents(ctx.session, case)
     ctx.answer()
     if not docs:
-        ctx.say("docs_none", case_id=case.id)
+        ctx.say("docs_none", case=case)
         return
-    ctx.say("docs_header", case_id=case.id, count=len(docs), **await dossier(ctx.session, case))
+    ctx.say("docs_header", case=case, count=len(docs), **await dossier(ctx.session, case))
     for doc in docs:
         access.record_view(ctx.session, case, ctx.user, role, doc, ctx.now)
         ctx.send(
@@ -408,7 +408,7 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
                 doc.file_name,
                 str(ctx.deps.archive.path_of(doc)),
                 doc.mime_type,
-                caption=render("doc_caption", case_id=case.id, kind=doc.kind, name=doc.file_name),
+                caption=render("doc_caption", case=case, kind=doc.kind, name=doc.file_name),
                 telegram_file_id=None,
             )
         )
@@ -425,7 +425,7 @@ async def _ask_text(ctx: Ctx, task_id: int, purpose: str) -> None:
     if purpose == "note":
         ctx.say("ask_note", case=case, step=task.step_number, markup=cancel)
     else:
-        ctx.say("ask_attach", case_id=case.id, markup=cancel)
+        ctx.say("ask_attach", case=case, markup=cancel)
 
 
 async def take_note(ctx: Ctx, text: str) -> None:
@@ -436,7 +436,7 @@ async def take_note(ctx: Ctx, text: str) -> None:
     event = await engine.add_note(
         ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now
     )
-    ctx.say("note_saved", case_id=event.case_id)
+    ctx.say("note_saved", case=await ctx.session.get(Case, event.case_id))
     await _refresh_prompts(ctx, task_id)
 
 

@@ -19,9 +19,9 @@ from handlers import documents
 from handlers.callbacks import Callback, Op
 from handlers.render import done_word, label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
-from storage.models import AuditEvent, Case, MediaOutlet, Task, User
+from storage.models import Agreement, AuditEvent, Case, MediaOutlet, Task, User
 from workflow import engine
-from workflow.spec import ActionKind, SopSpec, Step
+from workflow.spec import ActionKind, Condition, SopSpec, Step
 
 TOGGLE_LABEL = 30
 NOTE_SHOWN = 90  # the newest note, on the prompt itself
@@ -107,11 +107,12 @@ async def prompt_text(
     }
     if task.role == spec.applicant_role:
         # Her own step in her words: no office checklist, no internal notes (issue 10).
-        following = _next_step(spec, step)
+        following = await _next_step(session, spec, case, step)
         return render(
             "applicant_prompt",
             **common,
             next_step=following,
+            next_mine=following is not None and following.role == spec.applicant_role,
             next_role=spec.role_name(following.role) if following else "",
         )
     applicant = await session.get(User, case.applicant_id)
@@ -132,13 +133,19 @@ async def prompt_text(
     )
 
 
-def _next_step(spec: SopSpec, step: Step) -> Step | None:
-    """Where the step's first forward action leads (what happens after hers)."""
-    for action in step.actions:
-        targets = [action.to] if action.to is not None else [b.to for b in action.branches]
-        for to in targets:
-            if isinstance(to, int):
-                return spec.step(to)
+async def _next_step(session: AsyncSession, spec: SopSpec, case: Case, step: Step) -> Step | None:
+    """Where her step's forward action leads (what happens after hers); None: the end."""
+    action = next((a for a in step.actions if a.kind == ActionKind.forward), None)
+    if action is None:
+        return None
+    if action.to is not None:
+        return spec.step(action.to) if isinstance(action.to, int) else None
+    agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+    periods = agreement.periods if agreement else spec.agreement.periods
+    for branch in action.branches:  # the engine's one condition, read without writing
+        if branch.when == Condition.periods_remaining and case.period >= periods:
+            continue
+        return spec.step(branch.to) if isinstance(branch.to, int) else None
     return None
 
 

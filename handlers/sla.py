@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.callbacks import Callback, Op
 from handlers.outbox import enqueue
 from handlers.prompts import action_keyboard, case_labels, short
-from handlers.render import label, render
+from handlers.render import case_name, label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
 from storage.db import reading, transaction
 from storage.models import Case, MediaOutlet, Notice, Task, TaskPrompt, User, UserRole
@@ -339,6 +339,7 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
                 "people": ", ".join(p.name for p in people) or "-",
                 "role": spec.role_name(task.role),
                 "case_id": case.id,
+                "name": case_name(case, spec.office.timezone),
                 "step": task.step_number,
                 "late": format_span(calendar_of(spec).elapsed(task.due_at, now, task.clock)),  # type: ignore[arg-type]
             }
