@@ -19,13 +19,21 @@ from handlers.outbox import edit_of, prompt_copies
 from handlers.prompts import (
     View,
     confirm_keyboard,
+    details_text,
     prompt_messages,
     prompt_text,
     question_keyboard,
     screen,
 )
 from handlers.render import case_name, done_word, label, render, toast
-from handlers.replies import Button, EditMessage, InlineKeyboard, RemoveKeyboard, SendDocument
+from handlers.replies import (
+    Button,
+    EditMessage,
+    InlineKeyboard,
+    RemoveKeyboard,
+    SendDocument,
+    SendMessage,
+)
 from storage.models import Case, Invite, Task, UserRole
 from workflow import access, engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
@@ -107,7 +115,7 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
     elif cb.op == Op.checklist:
         await _redraw(ctx, cb.id, message_id, view=View.checklist)
     elif cb.op == Op.details:
-        await _redraw(ctx, cb.id, message_id, view=View.details)
+        await _send_details(ctx, cb.id, message_id)
     elif cb.op == Op.yes:
         await _answer_yes(ctx, cb.id, cb.arg, message_id)
     elif cb.op == Op.no:
@@ -363,6 +371,18 @@ async def _redraw(
     shown = await screen(ctx.session, spec, case, task, view=view)
     ctx.answer(answer)
     ctx.send(EditMessage(ctx.chat_id, message_id, shown.text, shown.markup))
+
+
+async def _send_details(ctx: Ctx, task_id: int, message_id: int) -> None:
+    """ "ℹ️ Rincian": the step's full SOP text and every note, as a reply to the prompt (the
+    prompt itself stays one screen, its buttons where they were)."""
+    found = await _held_open_task(ctx, task_id)
+    if found is None:
+        return
+    task, case, spec = found
+    ctx.answer()
+    text = await details_text(ctx.session, spec, case, task)
+    ctx.send(SendMessage(ctx.chat_id, text, reply_to=message_id))
 
 
 async def _held_open_task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec] | None:

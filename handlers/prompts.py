@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import documents
 from handlers.callbacks import Callback, Op
-from handlers.render import done_word, label, render
+from handlers.render import done_word, label, render, shown_length
 from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
 from storage.models import Agreement, AuditEvent, Case, MediaOutlet, Task, User
 from workflow import engine
@@ -25,16 +25,16 @@ from workflow.spec import ActionKind, Condition, SopSpec, Step
 
 TOGGLE_LABEL = 30
 NOTE_SHOWN = 90  # the newest note, on the prompt itself
-NOTE_DETAIL = 120  # each note behind "Rincian"
-NOTES_DETAIL = 3
+NOTE_DETAIL = 600  # each note behind "Rincian" (fewer notes before shorter ones)
+DETAIL_LIMIT = 1200  # "Rincian" is a message to an official without buttons
 MAX_ROWS = 5
+PROMPT_LIMIT = 500  # characters as shown, with buttons: one 360 x 640 screen
 NAMED_TOGGLES = 4  # more items than this: numbered toggles, several to a row
 
 
 class View(StrEnum):
     main = "main"
     checklist = "checklist"
-    details = "details"
 
 
 def short(text: str, limit: int) -> str:
@@ -117,20 +117,48 @@ async def prompt_text(
         )
     applicant = await session.get(User, case.applicant_id)
     notes = await _notes(session, case.id)
-    return render(
-        "task_prompt",
-        **common,
-        view=view.value,
-        role_name=spec.roles[task.role].short or spec.role_name(task.role)
-        if task.role in spec.roles
-        else task.role,
-        applicant=applicant,
-        marks=marks,
-        ticked=sum(marks.values()),
-        notes=notes[-NOTES_DETAIL:] if view == View.details else notes[-1:],
-        notes_total=len(notes),
-        note_limit=NOTE_DETAIL if view == View.details else NOTE_SHOWN,
-    )
+    role = spec.roles.get(task.role)
+    text = ""
+    # Notes are what varies in length: fewer and shorter until the screen fits (the newest
+    # kept longest); every note stays whole in the disposition sheet (📄 Lembar disposisi).
+    for count, cut in ((1, NOTE_SHOWN), (1, 40), (0, 0)):
+        text = render(
+            "task_prompt",
+            **common,
+            view=view.value,
+            role_name=(role.short or role.name) if role else task.role,
+            applicant=applicant,
+            marks=marks,
+            ticked=sum(marks.values()),
+            notes=notes[-count:] if count else [],
+            notes_total=len(notes),
+            note_limit=cut,
+        )
+        if shown_length(text) <= PROMPT_LIMIT:
+            break
+    return text
+
+
+async def details_text(session: AsyncSession, spec: SopSpec, case: Case, task: Task) -> str:
+    """ "ℹ️ Rincian": the sheet's full wording of the step and the case's disposition notes,
+    newest first, as many as fit one message to an official."""
+    notes = (await _notes(session, case.id))[::-1]
+    text = ""
+    for count in range(len(notes), -1, -1):
+        text = render(
+            "task_details",
+            tz=spec.office.timezone,
+            step=spec.step(task.step_number),
+            total=spec.total_steps,
+            case=case,
+            role_name=spec.role_name(task.role),
+            notes=notes[:count],
+            notes_total=len(notes),
+            note_limit=NOTE_DETAIL,
+        )
+        if shown_length(text) <= DETAIL_LIMIT:
+            break
+    return text
 
 
 async def _next_step(session: AsyncSession, spec: SopSpec, case: Case, step: Step) -> Step | None:
@@ -190,8 +218,6 @@ def keyboard(
     back = (Button(label("back"), _cb(Op.back, task.id)),)
     if view == View.checklist:
         return InlineKeyboard((*_toggles(step, task, marks), back))
-    if view == View.details:
-        return InlineKeyboard((*action_rows, back))
     tools: list[Button] = []
     if step.kelengkapan:
         ticked = sum(marks.values())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -68,6 +70,14 @@ def fit(text: str, limit: int = TELEGRAM_LIMIT) -> str:
             break
         kept.append(line)
     return "\n".join(kept) + MORE
+
+
+def shown_length(text: str) -> int:
+    """Characters a reader sees once Telegram has parsed the HTML (tags gone, entities one)."""
+    return len(html.unescape(_TAG.sub("", text)))
+
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 def _units(text: str) -> int:

@@ -31,6 +31,13 @@ TO_OFFICIAL = 1200
 MAX_ROWS = 5
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 NOTE = "Cek dulu oplah dan sebaran pembaca Warta Kapuas"
+# A note as long as officials write them: the prompt shows it shortened, never too long.
+LONG_NOTE = (
+    "Mohon dicek kembali: oplah cetak Warta Kapuas belum jelas, sebaran pembaca di kecamatan "
+    "perbatasan perlu dibuktikan dengan data kunjungan situs tiga bulan terakhir, dan nilai "
+    "kerja sama harus sesuai DPA tahun berjalan; bila tidak sesuai, kembalikan ke pemohon "
+    "dengan catatan yang jelas supaya pemohon dapat memperbaiki berkasnya."
+)
 REASON = "Kartu pers sudah kedaluwarsa, mohon kirim yang baru"
 
 
@@ -69,11 +76,17 @@ def _assert_limits(
     officials: list[FakeUser], journalist: FakeUser, office_items: set[str], notes: list[str]
 ) -> int:
     measured = 0
+    widest = {"with_buttons": 0, "to_official": 0, "rows": 0}
     for person in [*officials, journalist]:
         for message in person.bot_messages:
             for text, rows in _versions(message):
                 measured += 1
                 where = f"{person!r}: {text[:80]!r}"
+                if rows:
+                    widest["with_buttons"] = max(widest["with_buttons"], len(text))
+                    widest["rows"] = max(widest["rows"], len(rows))
+                if person is not journalist:
+                    widest["to_official"] = max(widest["to_official"], len(text))
                 if rows:
                     assert len(text) <= WITH_BUTTONS, (len(text), where)
                     assert len(rows) <= MAX_ROWS, (len(rows), where)
@@ -85,7 +98,16 @@ def _assert_limits(
                     assert item.lower() not in lowered, (item, where)
                 for note in notes:
                     assert note not in text, where
+    print(f"{measured} message versions; widest: {widest}")  # the figures, with pytest -s
     return measured
+
+
+def _assert_plain_toasts(bot: BotUnderTest) -> list[str]:
+    """A toast is plain text: "Diterima & dicatat.", never "&amp;" or a tag."""
+    toasts = [str(r.params.get("text") or "") for r in bot.fake.calls("answerCallbackQuery")]
+    for text in toasts:
+        assert "&amp;" not in text and "<" not in text, text
+    return toasts
 
 
 def _office_items(sop: str) -> set[str]:
@@ -97,12 +119,13 @@ def _office_items(sop: str) -> set[str]:
 
 async def _look_around(person: FakeUser, action: str) -> None:
     """Open the prompt's checklist and SOP text, and come back, as a careful official does."""
-    prompt = message_with(person, action)
-    labels = person.buttons(current(person, prompt))
-    for opener in ("☑️ Kelengkapan", "ℹ️ Rincian"):
-        if any(opener in b for b in labels):
-            await person.press(opener, message_id=prompt.message_id)
-            await person.press("« Kembali", message_id=prompt.message_id)
+    prompt = message_with(person, "ℹ️ Rincian")  # the prompt, not a reminder replying to it
+    if any("☑️ Kelengkapan" in b for b in person.buttons(current(person, prompt))):
+        await person.press("☑️ Kelengkapan", message_id=prompt.message_id)
+        await person.press("« Kembali", message_id=prompt.message_id)
+    await person.press("ℹ️ Rincian", message_id=prompt.message_id)  # a reply, the prompt stays
+    assert person.last.reply_to_message_id == prompt.message_id
+    assert action in person.buttons(current(person, prompt))
 
 
 async def _remind(bot: BotUnderTest, minutes: int) -> None:
@@ -139,6 +162,8 @@ async def test_sanggau_screens_fit_a_phone(bot: BotUnderTest) -> None:
     fungsional = who["fungsional"]
     await fungsional.press("📝 Catatan")
     await fungsional.send(NOTE)
+    await fungsional.press("📝 Catatan")
+    await fungsional.send(LONG_NOTE)
     await _look_around(fungsional, "Teruskan konsep")
     await approve(fungsional, "Teruskan konsep")
     kabid = who["kabid"]
@@ -148,8 +173,8 @@ async def test_sanggau_screens_fit_a_phone(bot: BotUnderTest) -> None:
     _check_snapshot("sanggau/prompt_kabid_kelengkapan.txt", current(kabid, prompt))
     await kabid.press("« Kembali", message_id=prompt.message_id)
     await kabid.press("ℹ️ Rincian", message_id=prompt.message_id)
-    _check_snapshot("sanggau/prompt_kabid_rincian.txt", current(kabid, prompt))
-    await kabid.press("« Kembali", message_id=prompt.message_id)
+    _check_snapshot("sanggau/prompt_kabid_rincian.txt", kabid.last)
+    assert LONG_NOTE in kabid.last.text  # every note whole, behind one tap
     await approve(kabid, "Paraf & teruskan")
     _check_snapshot("sanggau/prompt_kabid_done.txt", current(kabid, prompt))
     await _look_around(who["sekretaris"], "Paraf & teruskan")
@@ -179,9 +204,11 @@ async def test_sanggau_screens_fit_a_phone(bot: BotUnderTest) -> None:
         await rina.press("Lebih lama »", message_id=rina.last.message_id)
         _check_snapshot("sanggau/status_older.txt", rina.last)
     measured = _assert_limits(
-        list(who.values()), rina, _office_items("sanggau-hubungan-media"), [NOTE]
+        list(who.values()), rina, _office_items("sanggau-hubungan-media"), [NOTE, LONG_NOTE[:40]]
     )
     assert measured > 100
+    toasts = _assert_plain_toasts(bot)
+    assert {"Diterima.", "Diparaf.", "Ditandatangani."} <= set(toasts)
     bot.assert_clean()
 
 
@@ -228,4 +255,6 @@ async def test_trenggalek_screens_fit_a_phone(trenggalek_bot: BotUnderTest) -> N
         list(who.values()), rina, _office_items("trenggalek-kerjasama-media"), [NOTE]
     )
     assert measured > 50
+    toasts = _assert_plain_toasts(bot)
+    assert "Diterima & dicatat." in toasts  # the past tense, from the SOP's `done:`
     bot.assert_clean()
