@@ -25,7 +25,7 @@ async def test_overdue_reminder_carries_the_buttons_and_is_sent_once(bot: BotUnd
     reminder = admin.last
     assert reminder.message_id != prompt.message_id
     assert "terlambat 1 menit" in reminder.text and "Terima permohonan" in reminder.text
-    assert "Rina Wartawati menunggu" in reminder.text  # who is waiting
+    assert "Rina Wartawati (Warta Kapuas) menunggu" in reminder.text  # who is waiting
     assert reminder.reply_to_message_id == prompt.message_id  # a reply, on both adapters
     assert "<b>" not in reminder.text  # markup rendered, not shown
     assert admin.buttons(reminder) == ["Terima", "Kembalikan ke pemohon", "Tolak"]
