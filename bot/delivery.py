@@ -93,7 +93,9 @@ def is_not_modified(description: str) -> bool:
 class ApiPort(Protocol):
     """The Bot API calls the deliverer needs; each adapter implements it over its framework."""
 
-    async def send_message(self, chat_id: int, text: str, markup: Markup) -> int: ...
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup, reply_to: int | None = None
+    ) -> int: ...
 
     async def edit_message(
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboard | None
@@ -321,8 +323,8 @@ class Deliverer:
 async def execute(api: ApiPort, reply: Reply) -> int | None:
     """One reply as one Bot API call; returns the id of a message it created."""
     match reply:
-        case SendMessage(chat_id=chat_id, text=text, markup=markup):
-            return await api.send_message(chat_id, text, markup)
+        case SendMessage(chat_id=chat_id, text=text, markup=markup, reply_to=reply_to):
+            return await api.send_message(chat_id, text, markup, reply_to)
         case SendDocument():
             return await api.send_document(reply)
         case EditMessage(chat_id=chat_id, message_id=message_id, text=text, markup=markup):

@@ -39,7 +39,7 @@ from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
 from handlers.uploads import receive
 from storage import ledger
 from storage.db import transaction
-from storage.models import Task, TaskPrompt
+from storage.models import Case, Task, TaskPrompt
 from workflow import delegation, media_center, office
 from workflow.clock import Clock
 from workflow.errors import NotAllowed, WorkflowError
@@ -297,7 +297,7 @@ async def _attach(ctx: Ctx, event: MessageEvent) -> None:
         ctx.say("invalid", message=error.message)
         return
     await ctx.clear_state()
-    ctx.say("attached", name=document.file_name, case_id=task.case_id)
+    ctx.say("attached", name=document.file_name, case=await ctx.session.get(Case, task.case_id))
 
 
 async def cmd_start(ctx: Ctx, arg: str) -> None:
@@ -414,6 +414,8 @@ async def on_callback(ctx: Ctx, event: CallbackEvent) -> None:
     elif cb.op == Op.news:
         ctx.answer()
         await journalist.start_news(ctx, cb.id)
+    elif cb.op == Op.older:
+        await journalist.history_page(ctx, cb.id, int(cb.arg or 0), event.message_id)
     elif cb.op == Op.back and cb.arg == "new":
         await officials.reopen_prompt(ctx, cb.id)
     elif cb.op == Op.answer:

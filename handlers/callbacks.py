@@ -45,6 +45,9 @@ class Op(StrEnum):
     later = "N"  # registration: "Nanti saja", keep what was given and stop for now
     evaluate = "E"  # the evaluation form of a task (id): open, or y/n/c + criterion index
     change = "X"  # admin: confirm (arg "ok") or refuse a journalist's outlet change (id)
+    checklist = "C"  # a prompt's kelengkapan, opened (toggles and "« Kembali")
+    details = "T"  # a prompt's full SOP text (activity, output, notes)
+    older = "O"  # /status: a case's older history (id = case, arg = page)
 
 
 @dataclass(frozen=True)

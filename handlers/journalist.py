@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,13 +12,18 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prompts import prompt_messages, short
-from handlers.render import label, toast
-from handlers.replies import Button, InlineKeyboard
+from handlers.render import SUBJECT_PREFIX, done_word, label, render, toast
+from handlers.replies import Button, EditMessage, InlineKeyboard
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
 from workflow import access, delegation, engine, outlets, terms
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
+from workflow.spec import SopSpec
+
+HISTORY_PAGE = 5  # events per page of /status: the message must fit a phone screen
+HISTORY_NOTE = 80  # a return or rejection reason, in the history line
+EARLIER_SHOWN = 3  # her earlier requests, one line each
 
 # Office events kept out of the journalist's history: notes, the terms being drafted, records
 # sent to officials, the payment moments (her /status shows where her payment stands instead).
@@ -66,12 +71,9 @@ async def start_request(ctx: Ctx) -> None:
         ctx.say("registration_lapsed", outlet=outlet)
         return
     await ctx.set_state("req:letter")
-    ctx.say(
-        "ask_request_letter",
-        outlet=outlet,
-        warnings=ctx.deps.spec.sop.warnings,
-        markup=skip_keyboard(),
-    )
+    if ctx.deps.spec.sop.warnings:
+        ctx.say("sop_warnings", warnings=ctx.deps.spec.sop.warnings)
+    ctx.say("ask_request_letter", outlet=outlet, markup=skip_keyboard())
 
 
 async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
@@ -80,8 +82,7 @@ async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
     except parsing.InputError as error:
         ctx.say("invalid", message=error.message)
         outlet = await _outlet(ctx, ctx.user)  # type: ignore[arg-type]
-        warnings = ctx.deps.spec.sop.warnings
-        ctx.say("ask_request_letter", outlet=outlet, warnings=warnings, markup=skip_keyboard())
+        ctx.say("ask_request_letter", outlet=outlet, markup=skip_keyboard())
         return
     await submit(ctx, [document.id])
 
@@ -102,7 +103,7 @@ async def submit(ctx: Ctx, attachments: list[int]) -> None:
         version=version,
         applicant=user,
         outlet_id=outlet.id if outlet else None,
-        subject=f"Permohonan kerja sama {outlet.name if outlet else ''}".strip(),
+        subject=f"{SUBJECT_PREFIX} {outlet.name if outlet else ''}".strip(),
         now=ctx.now,
         attachments=attachments,
     )
@@ -114,7 +115,7 @@ async def submit(ctx: Ctx, attachments: list[int]) -> None:
         case=result.case,
         outlet=outlet,
         next_role=result.spec.role_name(step.role),
-        next_activity=short(step.activity, 120),
+        next_activity=step.name,
         due=next_task.due_at,
     )
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
@@ -124,72 +125,156 @@ async def submit(ctx: Ctx, attachments: list[int]) -> None:
 
 
 async def status(ctx: Ctx) -> None:
+    """Her newest request in full (where it stands, whose turn, by when), its latest history
+    with "Lebih lama »" for the rest, and her earlier requests one line each."""
     user = _journalist(ctx)
     if user is None:
         return
     cases = list(
         await ctx.session.scalars(
-            select(Case).where(Case.applicant_id == user.id).order_by(Case.id.desc()).limit(5)
+            select(Case)
+            .where(Case.applicant_id == user.id)
+            .order_by(Case.id.desc())
+            .limit(1 + EARLIER_SHOWN)
         )
     )
-    ctx.say("status", cases=[await _case_view(ctx, c) for c in cases])
+    if not cases:
+        ctx.say("status", current=None, earlier=[])
+        return
+    current = await _case_view(ctx, cases[0])
+    earlier = [await _case_view(ctx, c, with_history=False) for c in cases[1:]]
+    history = current.pop("history")
+    assert isinstance(history, list)
+    rows = list(_history_buttons(cases[0].id, 0, len(history)))
+    if cases[0].status == "returned":  # her turn: the button to send the correction, here too
+        rows.insert(0, (Button(label("resubmit"), Callback(Op.resubmit, cases[0].id).pack()),))
+    ctx.say(
+        "status",
+        current=current,
+        earlier=earlier,
+        history=history[-HISTORY_PAGE:][::-1],
+        markup=InlineKeyboard(tuple(rows)) if rows else None,
+    )
 
 
-async def _case_view(ctx: Ctx, case: Case) -> dict[str, object]:
+async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> None:
+    """ "Lebih lama »": the status message shows an older page of one request's history."""
+    user = _journalist(ctx)
+    if user is None:
+        return
+    case = await ctx.session.get(Case, case_id)
+    if case is None or case.applicant_id != user.id:  # the button names; it never authorises
+        raise NotFound("case_not_found")
+    spec = await spec_of(ctx.session, case.sop_version_id)
+    rows = (await _history(ctx, spec, case))[::-1]  # newest first
+    pages = max(1, -(-len(rows) // HISTORY_PAGE))
+    page = min(max(page, 0), pages - 1)
+    ctx.answer()
+    ctx.send(
+        EditMessage(
+            ctx.chat_id,
+            message_id,
+            render(
+                "status_history",
+                tz=ctx.tz,
+                case=case,
+                rows=rows[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE],
+                page=page + 1,
+                pages=pages,
+            ),
+            InlineKeyboard(tuple(_history_buttons(case.id, page, len(rows)))),
+        )
+    )
+
+
+def _history_buttons(case_id: int, page: int, total: int) -> list[tuple[Button, ...]]:
+    row = []
+    if page > 0:
+        row.append(Button(label("newer"), Callback(Op.older, case_id, str(page - 1)).pack()))
+    if (page + 1) * HISTORY_PAGE < total:
+        row.append(Button(label("older"), Callback(Op.older, case_id, str(page + 1)).pack()))
+    return [tuple(row)] if row else []
+
+
+async def _case_view(ctx: Ctx, case: Case, with_history: bool = True) -> dict[str, object]:
     spec = await spec_of(ctx.session, case.sop_version_id)
     outlet = await ctx.session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
     task = await engine.open_task_of_case(ctx.session, case.id)
     view: dict[str, object] = {
-        "id": case.id,
-        "agenda": case.agenda_number,
+        "case": case,
         "outlet": outlet.name if outlet else "-",
         "status": case.outcome or case.status,
         "step": None,
         "news": None,
-        "history": await _history(ctx, spec, case),
+        "history": await _history(ctx, spec, case) if with_history else [],
     }
-    if task is not None:
-        step = spec.step(task.step_number)
-        view.update(
-            step=step.number,
-            total=spec.total_steps,
-            activity=short(step.activity, 100),
-            holder=spec.role_name(task.role) if task.role != spec.applicant_role else None,
-            due=task.due_at,
-        )
-        if step.starts_period:
-            view.update(
-                news=await engine.news_count(ctx.session, case.id, case.period),
-                news_target=await terms.news_target(ctx.session, spec, case),
-                period=case.period,
-            )
     view.update(await payments.status_view(ctx.session, spec, case, task))
+    if task is None:
+        return view
+    step = spec.step(task.step_number)
+    mine = task.role == spec.applicant_role
+    due: datetime | None = task.due_at
+    if case.status == "returned":
+        # The case waits on her: her own deadline, not the official's paused one.
+        revision = await ctx.session.scalar(
+            select(Task).where(
+                Task.case_id == case.id, Task.kind == "revision", Task.status == engine.OPEN
+            )
+        )
+        mine, due = True, revision.due_at if revision else None
+    view.update(
+        step=step.number,
+        total=spec.total_steps,
+        name=step.name,
+        holder=None if mine else spec.role_name(task.role),
+        returned=case.status == "returned",
+        due=due,
+    )
+    if step.starts_period:
+        view.update(
+            news=await engine.news_count(ctx.session, case.id, case.period),
+            news_target=await terms.news_target(ctx.session, spec, case),
+            period=case.period,
+        )
     return view
 
 
-async def _history(ctx: Ctx, spec, case: Case) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+async def _history(ctx: Ctx, spec: SopSpec, case: Case) -> list[dict[str, object]]:
+    """One line per event, oldest first: her submission once (the sheet's step 1 is done by
+    submitting, so its action is the same event), every action in the past tense."""
     events = await ctx.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.case_id == case.id, AuditEvent.action.not_in(("check", *OFFICE_ONLY)))
         .order_by(AuditEvent.id)
     )
-    rows = []
+    rows: list[dict[str, object]] = []
     for event in events:
         step = spec.step(event.step_number) if event.step_number else None
         action = step.action(event.action) if step else None
+        own_submit = step is not None and step.number == spec.start and event.action == "submit"
+        if own_submit and rows and rows[-1]["kind"] == "submit":
+            continue
+        applicant = event.role == spec.applicant_role
+        role = "" if applicant else delegation.title_of(spec, event.role, event.data)
+        if event.action == "document_view" and rows:
+            last = rows[-1]
+            if last["kind"] == "document_view" and last["role"] == role:
+                last["files"] = int(str(last["files"])) + 1  # one opening of several files
+                continue
         rows.append(
             {
                 "at": event.at,
                 "kind": event.action,
                 "step": step.number if step else None,
-                "label": action.label if action else event.action,
-                "role": delegation.title_of(spec, event.role, event.data),
-                "note": short(event.note, 150)
+                "done": done_word(action) if action else event.action,
+                "role": role,  # her own actions need no name; an official's are shown by role
+                "files": 1,
+                "note": short(event.note, HISTORY_NOTE)
                 if event.note and event.action in ("return", "reject", "no", "question", "answer")
                 else "",
             }
         )
-    return rows[-8:]
+    return rows
 
 
 # ---------------------------------------------------------------- returns
@@ -215,7 +300,7 @@ async def revision_file(ctx: Ctx, event: MessageEvent, case_id: int) -> None:
     ctx.say(
         "revision_file",
         name=document.file_name,
-        case_id=case_id,
+        case=await ctx.session.get(Case, case_id),
         markup=InlineKeyboard(
             ((Button(label("resubmit"), Callback(Op.resubmit, case_id).pack()),),)
         ),
@@ -242,7 +327,7 @@ async def start_news(ctx: Ctx, case_id: int | None = None) -> None:
         ctx.say("news_not_now")
         return
     await ctx.set_state("news:title", case_id=case.id)
-    ctx.say("news_ask_title", case_id=case.id, period=case.period)
+    ctx.say("news_ask_title", case=case, period=case.period)
 
 
 async def _publishing_case(ctx: Ctx, user: User, case_id: int | None) -> Case | None:

@@ -70,6 +70,7 @@ async def edit_handled(
         role=delegation.title_of(spec, result.event.role or task.role, result.event.data),
         at=result.event.at,
         note=result.event.note,
+        own=task.role == spec.applicant_role,  # her own step, in her own chat: no name needed
     )
     return [edit_of(p, text, None) for p in await prompt_copies(session, task.id)]
 

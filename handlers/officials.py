@@ -26,15 +26,23 @@ from handlers.menus import commands_for
 from handlers.mydata import dossier
 from handlers.outbox import edit_of, prompt_copies
 from handlers.prompts import (
+    View,
     confirm_keyboard,
-    keyboard,
+    details_text,
     prompt_messages,
     prompt_text,
     question_keyboard,
-    short,
+    screen,
 )
-from handlers.render import label, render, toast
-from handlers.replies import Button, EditMessage, InlineKeyboard, RemoveKeyboard, SendDocument
+from handlers.render import case_name, done_word, label, render, toast
+from handlers.replies import (
+    Button,
+    EditMessage,
+    InlineKeyboard,
+    RemoveKeyboard,
+    SendDocument,
+    SendMessage,
+)
 from storage.models import Case, Invite, Task, UserRole
 from workflow import access, delegation, engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
@@ -113,6 +121,10 @@ async def on_task_button(ctx: Ctx, cb: Callback, message_id: int) -> None:
     elif cb.op == Op.back:
         await _drop_question(ctx, cb.id)
         await _redraw(ctx, cb.id, message_id)
+    elif cb.op == Op.checklist:
+        await _redraw(ctx, cb.id, message_id, view=View.checklist)
+    elif cb.op == Op.details:
+        await _send_details(ctx, cb.id, message_id)
     elif cb.op == Op.yes:
         await _answer_yes(ctx, cb.id, cb.arg, message_id)
     elif cb.op == Op.no:
@@ -174,10 +186,12 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
         await engine.authorise(ctx.session, spec, case, task, actor, ctx.now)
         await ctx.set_state("confirm", task_id=task.id, action=action.name, checklist=confirm)
         text = await prompt_text(ctx.session, spec, case, task, warning=question)
-        ctx.answer()
+        ctx.answer()  # the question replaces the prompt's buttons: Ya / Batal, nothing else
         ctx.send(EditMessage(ctx.chat_id, message_id, text, question_keyboard(task, action.name)))
         return
-    await _take(ctx, task, case, spec, action_name, message_id, checklist=confirm)
+    # Her own step asks her no office checklist: her tap is her confirmation.
+    own = task.role == spec.applicant_role
+    await _take(ctx, task, case, spec, action_name, message_id, checklist=confirm or own)
 
 
 async def _take(
@@ -209,12 +223,20 @@ async def _take(
     except KelengkapanMissing as missing:
         if not missing.confirmable or action is None:
             raise
-        text = await prompt_text(ctx.session, spec, case, task, warning=missing.message)
+        # The checklist itself (numbered, full labels) with which items are still open: the
+        # engine's sentence lists every label and would not fit the screen.
+        step = spec.step(task.step_number)
+        open_items = [n for n, k in enumerate(step.kelengkapan, 1) if k.label in missing.missing]
+        warning = render("check_missing", numbers=open_items, label=action.label)
+        text = await prompt_text(
+            ctx.session, spec, case, task, warning=warning, view=View.checklist
+        )
         ctx.answer(toast("check_first"))
         markup = confirm_keyboard(task, action.name, action.label, then)
         ctx.send(EditMessage(ctx.chat_id, message_id, text, markup))
         return False
-    ctx.answer(render("done_ok", label=action.label if action else action_name))
+    # A toast is plain text: the past-tense word, never HTML ("Diterima & dicatat.").
+    ctx.answer(toast("done", done_word(action) if action else action_name))
     # The form is final before the next prompts are drawn: they show its result.
     await evaluation.complete(ctx, spec.step(task.step_number), case, action_name)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
@@ -239,7 +261,7 @@ async def take_reason(ctx: Ctx, text: str) -> None:
             "ask_confirm",
             question=chosen.confirm,
             label=chosen.label,
-            case_id=case.id,
+            case=case,
             reason=text,
             markup=question_keyboard(task, action),
         )
@@ -255,8 +277,8 @@ async def take_reason(ctx: Ctx, text: str) -> None:
         now=ctx.now,
         confirm_checklist=True,
     )
-    label = result.action.label if result.action else action
-    ctx.say("done_ok", label=label)
+    word = done_word(result.action) if result.action else action
+    ctx.say("done_ok", label=word, name=case_name(case, spec.office.timezone))
     await evaluation.complete(ctx, spec.step(task.step_number), case, action)
     ctx.out.extend(await notify.after(ctx.session, ctx.deps.archive, result))
     await documents.follow(ctx, result)
@@ -290,7 +312,7 @@ async def expire_prompt(ctx: Ctx) -> None:
         "prompt_dropped",
         expired=expired,
         minutes=ctx.deps.prompt_ttl_minutes,
-        case_id=task.case_id if task else None,
+        case=await ctx.session.get(Case, task.case_id) if task else None,
         purpose=state.name,
     )
 
@@ -344,7 +366,7 @@ async def _answer_yes(ctx: Ctx, task_id: int, action_name: str, message_id: int)
                     "ask_confirm",
                     question=action.confirm if action else "",
                     label=action.label if action else action_name,
-                    case_id=case.id,
+                    case=case,
                     reason=reason,
                     answered=True,
                 ),
@@ -361,17 +383,35 @@ async def _toggle(ctx: Ctx, task_id: int, key: str, message_id: int) -> None:
     task = await engine.toggle_check(
         ctx.session, task_id=task_id, actor=ctx.user, key=key, now=ctx.now
     )
-    await _redraw(ctx, task.id, message_id, answer=toast("checked"))
+    await _redraw(ctx, task.id, message_id, answer=toast("checked"), view=View.checklist)
 
 
-async def _redraw(ctx: Ctx, task_id: int, message_id: int, answer: str | None = None) -> None:
+async def _redraw(
+    ctx: Ctx,
+    task_id: int,
+    message_id: int,
+    answer: str | None = None,
+    view: View = View.main,
+) -> None:
     found = await _held_open_task(ctx, task_id)
     if found is None:
         return
     task, case, spec = found
-    text = await prompt_text(ctx.session, spec, case, task)
+    shown = await screen(ctx.session, spec, case, task, view=view)
     ctx.answer(answer)
-    ctx.send(EditMessage(ctx.chat_id, message_id, text, keyboard(spec, task)))
+    ctx.send(EditMessage(ctx.chat_id, message_id, shown.text, shown.markup))
+
+
+async def _send_details(ctx: Ctx, task_id: int, message_id: int) -> None:
+    """ "ℹ️ Rincian": the step's full SOP text and every note, as a reply to the prompt (the
+    prompt itself stays one screen, its buttons where they were)."""
+    found = await _held_open_task(ctx, task_id)
+    if found is None:
+        return
+    task, case, spec = found
+    ctx.answer()
+    text = await details_text(ctx.session, spec, case, task)
+    ctx.send(SendMessage(ctx.chat_id, text, reply_to=message_id))
 
 
 async def _held_open_task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec] | None:
@@ -407,9 +447,9 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
     docs = await engine.case_documents(ctx.session, case)
     ctx.answer()
     if not docs:
-        ctx.say("docs_none", case_id=case.id)
+        ctx.say("docs_none", case=case)
         return
-    ctx.say("docs_header", case_id=case.id, count=len(docs), **await dossier(ctx.session, case))
+    ctx.say("docs_header", case=case, count=len(docs), **await dossier(ctx.session, case))
     deputy = await delegation.acting_for(ctx.session, ctx.user, role, ctx.now)
     for doc in docs:
         access.record_view(
@@ -421,7 +461,7 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
                 doc.file_name,
                 str(ctx.deps.archive.path_of(doc)),
                 doc.mime_type,
-                caption=render("doc_caption", case_id=case.id, kind=doc.kind, name=doc.file_name),
+                caption=render("doc_caption", case=case, kind=doc.kind, name=doc.file_name),
                 telegram_file_id=None,
             )
         )
@@ -438,7 +478,7 @@ async def _ask_text(ctx: Ctx, task_id: int, purpose: str) -> None:
     if purpose == "note":
         ctx.say("ask_note", case=case, step=task.step_number, markup=cancel)
     else:
-        ctx.say("ask_attach", case_id=case.id, markup=cancel)
+        ctx.say("ask_attach", case=case, markup=cancel)
 
 
 async def take_note(ctx: Ctx, text: str) -> None:
@@ -449,16 +489,16 @@ async def take_note(ctx: Ctx, text: str) -> None:
     event = await engine.add_note(
         ctx.session, task_id=task_id, actor=ctx.user, note=text, now=ctx.now
     )
-    ctx.say("note_saved", case_id=event.case_id)
+    ctx.say("note_saved", case=await ctx.session.get(Case, event.case_id))
     await _refresh_prompts(ctx, task_id)
 
 
 async def _refresh_prompts(ctx: Ctx, task_id: int) -> None:
     """Every holder's copy of the prompt shows the new disposition note at once."""
     task, case, spec = await _task(ctx, task_id)
-    text = await prompt_text(ctx.session, spec, case, task)
+    shown = await screen(ctx.session, spec, case, task)
     for prompt in await prompt_copies(ctx.session, task.id):
-        ctx.send(edit_of(prompt, text, keyboard(spec, task)))
+        ctx.send(edit_of(prompt, shown.text, shown.markup))
 
 
 # ---------------------------------------------------------------- /tugas
@@ -484,9 +524,10 @@ async def list_tasks(ctx: Ctx) -> None:
             {
                 "task_id": task.id,
                 "case_id": case.id,
+                "name": case_name(case, spec.office.timezone),
                 "step": task.step_number,
                 "role": spec.role_title(task.role, task.role not in user.role_keys),
-                "activity": short(spec.step(task.step_number).activity, 70),
+                "activity": spec.step(task.step_number).name,
                 "due": task.due_at,
                 "late": format_span(late) if ctx.now > task.due_at else "",
                 "sort": task.due_at,
@@ -496,7 +537,7 @@ async def list_tasks(ctx: Ctx) -> None:
     buttons = tuple(
         (
             Button(
-                label("open_task", r["case_id"], r["step"]),
+                label("open_task", r["name"], r["step"]),
                 Callback(Op.back, int(r["task_id"]), "new").pack(),
             ),
         )

@@ -112,6 +112,7 @@ def to_payload(reply: Reply) -> dict[str, Any]:
                 "text": reply.text,
                 "markup": _markup_payload(reply.markup),
                 "prompt": asdict(reply.prompt) if reply.prompt else None,
+                "reply_to": reply.reply_to,
             }
         case EditMessage():
             return {
@@ -132,7 +133,13 @@ def from_row(row: Outbox, message_id: int | None = None) -> Reply:
     match row.kind:
         case "message":
             prompt = PromptRef(**data["prompt"]) if data.get("prompt") else None
-            return SendMessage(row.chat_id, data["text"], _markup(data.get("markup")), prompt)
+            return SendMessage(
+                row.chat_id,
+                data["text"],
+                _markup(data.get("markup")),
+                prompt,
+                data.get("reply_to"),
+            )
         case "edit":
             markup = _markup(data.get("markup"))
             inline = markup if isinstance(markup, InlineKeyboard) else None

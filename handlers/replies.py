@@ -48,6 +48,7 @@ class SendMessage:
     text: str  # Telegram HTML; every user-supplied part already escaped
     markup: Markup = None
     prompt: PromptRef | None = None
+    reply_to: int | None = None  # a message of the same chat this one answers (a reminder)
 
 
 @dataclass(frozen=True)

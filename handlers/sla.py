@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.callbacks import Callback, Op
 from handlers.outbox import enqueue
 from handlers.outlet_reminders import expiry_due, expiry_reminders
-from handlers.prompts import case_labels, keyboard, prompt_text, short
-from handlers.render import label, render
+from handlers.prompts import action_keyboard, case_labels, short
+from handlers.render import case_name, label, render
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
 from storage.db import reading, transaction
-from storage.models import Case, Notice, Task, User, UserRole
+from storage.models import Case, MediaOutlet, Notice, Task, TaskPrompt, User, UserRole
 from workflow import delegation, engine
 from workflow.calendar import WorkingCalendar
 from workflow.registry import calendar_of, spec_of
@@ -35,6 +35,7 @@ from workflow.spec import SopSpec
 from workflow.timefmt import format_span
 
 log = logging.getLogger(__name__)
+SEVERITY = ("warn", "overdue", "repeat")  # a holder's reminders, mildest first
 DIGEST_ROWS = 20  # the oldest overdue tasks; the digest must fit one Telegram text
 
 
@@ -172,13 +173,24 @@ async def _task_notices(
     calendar = calendar_of(spec)
     out: list[tuple[str, list[Reply]]] = []
     task.next_notice_at = next_notice_at(spec, task, now)
+    reminders: list[tuple[str, str]] = []  # (key, kind) claimed for the holders
     for notice in due_notices(window_of(task), policy_of(spec, task), calendar, now):
         if task.kind == "revision" and notice.kind == "escalate":
             continue  # the journalist's own delay; the case simply waits
         if not await claim(session, notice.key, notice.kind, now, worker, task.id):
             continue
-        messages = await _messages(session, spec, calendar, case, task, notice.kind, now)
-        out.append((notice.key, messages))
+        if notice.kind == "escalate":  # the superior's own message
+            messages = await _messages(session, spec, calendar, case, task, notice.kind, now)
+            out.append((notice.key, messages))
+        else:
+            reminders.append((notice.key, notice.kind))
+    if reminders:
+        # Several notices at once ("overdue" and a repeat after a stop): one message to each
+        # holder, for the gravest; every key is still claimed, so none comes again.
+        kind = max((k for _key, k in reminders), key=SEVERITY.index)
+        messages = await _messages(session, spec, calendar, case, task, kind, now)
+        out.append((reminders[0][0], messages))
+        out.extend((key, []) for key, _kind in reminders[1:])
     return out
 
 
@@ -198,13 +210,45 @@ async def _messages(
     if kind == "escalate":
         return await _escalation(session, spec, case, task, late, now)
     left = format_span(calendar.elapsed(now, task.due_at, task.clock))  # type: ignore[arg-type]
-    headline = render("sla_headline", kind=kind, due=task.due_at, tz=tz, left=left, late=late)
-    text = await prompt_text(session, spec, case, task, headline=headline)
-    markup = keyboard(spec, task)
+    applicant = await session.get(User, case.applicant_id)
+    outlet = await session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
+    text = render(
+        "sla_reminder",
+        tz=tz,
+        kind=kind,
+        step=spec.step(task.step_number),
+        case=case,
+        due=task.due_at,
+        left=left,
+        late=late,
+        own=task.role == spec.applicant_role,
+        waiting=applicant.name if applicant else "",
+        outlet=outlet.name if outlet else "",
+    )
+    # A short reply to the prompt it is about, with the step's actions only: the full prompt
+    # is one tap up. It is a prompt copy too, so it loses its buttons once the step is done.
+    markup = action_keyboard(spec, task)
+    originals = await _originals(session, task.id)
     return [
-        SendMessage(user.telegram_id, text, markup, PromptRef(task.id, user.id))
+        SendMessage(
+            user.telegram_id,
+            text,
+            markup,
+            PromptRef(task.id, user.id),
+            reply_to=originals.get(user.telegram_id),
+        )
         for user in await engine.holders(session, spec, task, case, now)
     ]
+
+
+async def _originals(session: AsyncSession, task_id: int) -> dict[int, int]:
+    """The first delivered prompt of the task in each chat (its message id, once sent)."""
+    rows = await session.execute(
+        select(TaskPrompt.chat_id, TaskPrompt.message_id)
+        .where(TaskPrompt.task_id == task_id, TaskPrompt.message_id.is_not(None))
+        .order_by(TaskPrompt.id.desc())
+    )
+    return {chat: message for chat, message in rows.all() if message is not None}
 
 
 async def _revision_reminder(
@@ -305,6 +349,7 @@ async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, 
                 "people": ", ".join(p.name for p in people) or "-",
                 "role": spec.role_name(task.role),
                 "case_id": case.id,
+                "name": case_name(case, spec.office.timezone),
                 "step": task.step_number,
                 "late": format_span(calendar_of(spec).elapsed(task.due_at, now, task.clock)),  # type: ignore[arg-type]
             }

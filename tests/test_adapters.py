@@ -487,7 +487,9 @@ class RecordingPort:
         self.calls: list[str] = []
         self.failures: dict[int, list[Exception]] = {}
 
-    async def send_message(self, chat_id: int, text: str, markup: object) -> int:
+    async def send_message(
+        self, chat_id: int, text: str, markup: object, reply_to: int | None = None
+    ) -> int:
         failures = self.failures.get(chat_id)
         if failures:
             raise failures.pop(0)

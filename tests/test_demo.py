@@ -17,8 +17,9 @@ from storage.models import Case
 @pytest.mark.parametrize(
     ("framework", "sop", "steps"),
     [
-        ("aiogram", "sanggau-hubungan-media", "Langkah 10/10"),
-        ("ptb", "sanggau-hubungan-media", "Langkah 10/10"),
+        # The last step is hers: its handled prompt says what she did, in her words.
+        ("aiogram", "sanggau-hubungan-media", "Pembayaran diterima oleh Anda"),
+        ("ptb", "sanggau-hubungan-media", "Pembayaran diterima oleh Anda"),
         ("ptb", "trenggalek-kerjasama-media", "Langkah 7/7"),
     ],
 )

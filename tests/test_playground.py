@@ -100,7 +100,7 @@ async def test_the_fast_clock_brings_the_overdue_reminder(
 
     stream = await http.get("/api/events")
     assert (await http.post("/api/clock", json={"action": "fast"})).status == 200
-    event = await asyncio.wait_for(_next_event(stream, "Terlambat"), timeout=30)
+    event = await asyncio.wait_for(_next_event(stream, " terlambat "), timeout=30)
     assert event["persona"] == FIRST_OFFICIAL_ID  # the admin, holder of step 2
     await http.post("/api/clock", json={"action": "normal"})
     panel = await (await http.get("/api/panel")).json()

@@ -310,3 +310,34 @@ def test_junk_durations_parse_or_raise_duration_error(text: str) -> None:
         return
     assert isinstance(result, Duration)
     assert not result.is_zero
+
+
+def test_an_office_yaml_without_titles_or_done_words_still_loads_with_fallbacks() -> None:
+    """`title`, `applicant_text` and `done` are optional: another office's SOP written before
+    them loads, its steps named by their activity and its actions by their kind."""
+    from handlers.render import done_word
+
+    spec = parse_spec_text(VALID)
+    assert spec.step(2).name == "Menerima permohonan"
+    long = parse_spec_text(VALID.replace("Menerima permohonan", "Menerima " + "berkas " * 20))
+    assert len(long.step(2).name) == 40 and long.step(2).name.endswith("…")
+    assert done_word(spec.step(2).action("receive")) == "Diselesaikan"
+    assert done_word(spec.step(2).action("reject")) == "Ditolak"
+    titled = parse_spec_text(
+        VALID.replace(
+            "activity: Menerima permohonan", "activity: Menerima permohonan\n    title: Terima"
+        ).replace(
+            "{name: reject, label: Tolak,", "{name: reject, label: Tolak, done: Ditolak pemohon,"
+        )
+    )
+    assert titled.step(2).name == "Terima"
+    assert done_word(titled.step(2).action("reject")) == "Ditolak pemohon"
+
+
+def test_a_title_too_long_for_a_phone_is_refused() -> None:
+    data = yaml.safe_load(VALID)
+    data["steps"][1]["title"] = "Menerima dan memeriksa permohonan kerja sama media"
+    problems = check_definition(data)
+    assert [(p.path, p.message) for p in problems] == [
+        ("steps[number=2].title", "terlalu panjang: paling banyak 40 karakter (ada 50)")
+    ]

@@ -74,6 +74,9 @@ class Action(Frozen):
     note: Literal["none", "optional", "required"] = "optional"
     effects: tuple[Effect, ...] = ()
     confirm: str | None = None  # a question asked before the action is taken
+    # What happened, past tense, for status lines and history ("Diterima", "Diparaf"); empty:
+    # a word for the action's kind (templates/messages/labels.txt.j2, done_of_kind).
+    done: str = Field(default="", max_length=40)
 
     @property
     def needs_reason(self) -> bool:
@@ -90,7 +93,11 @@ class Kelengkapan(Frozen):
 class Step(Frozen):
     number: int = Field(ge=1)
     role: str
-    activity: str
+    activity: str  # the sheet's own wording, shown in full behind "Rincian"
+    # A short name for phones ("Terima permohonan"); empty: the activity, shortened.
+    title: str = Field(default="", max_length=40)
+    # The applicant's own step in her words (second person); empty: the activity.
+    applicant_text: str = Field(default="", max_length=400)
     kelengkapan: tuple[Kelengkapan, ...] = ()
     time: DurationField
     clock: Literal["working", "calendar"] = "working"
@@ -104,6 +111,13 @@ class Step(Frozen):
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
+
+    @property
+    def name(self) -> str:
+        """The step's short name: its title, or the first words of the sheet's activity."""
+        if self.title:
+            return self.title
+        return self.activity if len(self.activity) <= 40 else self.activity[:39].rstrip() + "…"
 
 
 class Role(Frozen):

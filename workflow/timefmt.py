@@ -47,6 +47,17 @@ def format_when(dt: datetime, tz: str = "Asia/Jakarta") -> str:
     return f"{text} {ZONE_ABBREVIATIONS.get(tz) or _offset_label(local)}"
 
 
+def format_short(dt: datetime, tz: str = "Asia/Jakarta") -> str:
+    """An instant, short enough for a phone line: "Sen 23 Nov 10.15"."""
+    local = dt.astimezone(ZoneInfo(tz))
+    return _babel_format_datetime(local, "EEE d MMM HH.mm", locale=LOCALE)
+
+
+def format_day_month(dt: datetime, tz: str = "Asia/Jakarta") -> str:
+    """The local day of an instant: "5 Des"."""
+    return _babel_format_datetime(dt.astimezone(ZoneInfo(tz)), "d MMM", locale=LOCALE)
+
+
 def format_date(d: date) -> str:
     """A calendar date: "4 Juni 2025"."""
     return _babel_format_date(d, "d MMMM y", locale=LOCALE)

@@ -122,10 +122,21 @@ class AiogramApi:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send_message(self, chat_id: int, text: str, markup: Markup) -> int:
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup, reply_to: int | None = None
+    ) -> int:
+        # A reply whose original was deleted is still sent, as a plain message.
+        reply = (
+            aiogram_types.ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
         with api_errors("sendMessage"):
             sent = await self.bot.send_message(
-                chat_id, text, reply_markup=to_markup(markup, aiogram_types)
+                chat_id,
+                text,
+                reply_markup=to_markup(markup, aiogram_types),
+                reply_parameters=reply,
             )
         return sent.message_id
 

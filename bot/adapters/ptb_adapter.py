@@ -86,10 +86,18 @@ class PtbApi:
     def __init__(self, application: AnyApplication) -> None:
         self.bot = application.bot
 
-    async def send_message(self, chat_id: int, text: str, markup: Markup) -> int:
+    async def send_message(
+        self, chat_id: int, text: str, markup: Markup, reply_to: int | None = None
+    ) -> int:
+        # A reply whose original was deleted is still sent, as a plain message.
+        reply = (
+            telegram.ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
         with api_errors("sendMessage"):
             sent = await self.bot.send_message(
-                chat_id, text, reply_markup=to_markup(markup, telegram)
+                chat_id, text, reply_markup=to_markup(markup, telegram), reply_parameters=reply
             )
         return int(sent.message_id)
 

@@ -33,7 +33,7 @@ async def approve(person: FakeUser, label: str) -> None:
     await person.press(label, message_id=prompt.message_id)
     if "✅ Ya" in person.buttons(current(person, prompt)):  # asked first (e.g. a short period)
         await person.press("✅ Ya", message_id=prompt.message_id)
-    if "Kelengkapan belum dicentang" in current(person, prompt).text:
+    if any("Semua lengkap" in b for b in person.buttons(current(person, prompt))):
         await person.press("Semua lengkap", message_id=prompt.message_id)
     handled = current(person, prompt)
     assert "oleh" in handled.text and not person.buttons(handled), handled.text

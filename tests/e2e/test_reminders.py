@@ -24,9 +24,11 @@ async def test_overdue_reminder_carries_the_buttons_and_is_sent_once(bot: BotUnd
     await bot.fake.settle()
     reminder = admin.last
     assert reminder.message_id != prompt.message_id
-    assert "Terlambat" in reminder.text and "Langkah 2/10" in reminder.text
+    assert "terlambat 1 menit" in reminder.text and "Terima permohonan" in reminder.text
+    assert "Rina Wartawati (Warta Kapuas) menunggu" in reminder.text  # who is waiting
+    assert reminder.reply_to_message_id == prompt.message_id  # a reply, on both adapters
     assert "<b>" not in reminder.text  # markup rendered, not shown
-    assert "Terima" in admin.buttons(reminder)
+    assert admin.buttons(reminder) == ["Terima", "Kembalikan ke pemohon", "Tolak"]
 
     before = len(admin.bot_messages)
     await bot.restart()  # a new process: the sweep must not send the same notice again
