@@ -57,7 +57,7 @@ async def on_button(ctx: Ctx, task_id: int, arg: str) -> None:
         if what == "c":
             await ctx.set_state(NOTE_STATE, task_id=task.id, key=key)
             ctx.answer()
-            ctx.say("evaluation_ask_note", criterion=criteria[index], case_id=case.id)
+            ctx.say("evaluation_ask_note", criterion=criteria[index], case=case)
             return
         await evaluation.answer(
             ctx.session, case, key, met=what == "y", actor_id=ctx.user.id, now=ctx.now
@@ -94,7 +94,7 @@ async def show(ctx: Ctx, task: Task, case: Case, spec: SopSpec) -> None:
     if index is None:
         ctx.say(
             "evaluation_form",
-            case_id=case.id,
+            case=case,
             criteria=criteria,
             answers=answers,
             current=None,
@@ -112,7 +112,7 @@ async def show(ctx: Ctx, task: Task, case: Case, spec: SopSpec) -> None:
     )
     ctx.say(
         "evaluation_form",
-        case_id=case.id,
+        case=case,
         criteria=criteria,
         answers=answers,
         current=index,
