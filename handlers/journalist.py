@@ -12,8 +12,8 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.prompts import prompt_messages, short
-from handlers.render import SUBJECT_PREFIX, done_word, label, render, toast
-from handlers.replies import Button, EditMessage, InlineKeyboard
+from handlers.render import SUBJECT_PREFIX, done_word, label, render, shown_length, toast
+from handlers.replies import Button, EditMessage, InlineKeyboard, SendMessage
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
 from workflow import access, delegation, engine, outlets, terms
@@ -22,6 +22,7 @@ from workflow.registry import spec_of
 from workflow.spec import SopSpec
 
 HISTORY_PAGE = 5  # events per page of /status: the message must fit a phone screen
+STATUS_LIMIT = 500  # characters as shown, with its buttons: one 360 x 640 screen
 HISTORY_NOTE = 80  # a return or rejection reason, in the history line
 EARLIER_SHOWN = 3  # her earlier requests, one line each
 
@@ -145,16 +146,24 @@ async def status(ctx: Ctx) -> None:
     earlier = [await _case_view(ctx, c, with_history=False) for c in cases[1:]]
     history = current.pop("history")
     assert isinstance(history, list)
-    rows = list(_history_buttons(cases[0].id, 0, len(history)))
+    # The newest events that fit one screen beside where the request stands (a publication
+    # period's block takes room); "Lebih lama »" opens the pages, which start again at the
+    # newest when fewer than a page were shown, so no event is skipped.
+    for shown in range(min(HISTORY_PAGE, len(history)), -1, -1):
+        text = render(
+            "status",
+            tz=ctx.tz,
+            current=current,
+            earlier=earlier,
+            history=history[len(history) - shown :][::-1],
+        )
+        if shown_length(text) <= STATUS_LIMIT:
+            break
+    first = -1 if shown < min(HISTORY_PAGE, len(history)) else 0
+    rows = list(_history_buttons(cases[0].id, first, len(history)))
     if cases[0].status == "returned":  # her turn: the button to send the correction, here too
         rows.insert(0, (Button(label("resubmit"), Callback(Op.resubmit, cases[0].id).pack()),))
-    ctx.say(
-        "status",
-        current=current,
-        earlier=earlier,
-        history=history[-HISTORY_PAGE:][::-1],
-        markup=InlineKeyboard(tuple(rows)) if rows else None,
-    )
+    ctx.send(SendMessage(ctx.chat_id, text, InlineKeyboard(tuple(rows)) if rows else None))
 
 
 async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> None:
@@ -188,6 +197,9 @@ async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> No
 
 
 def _history_buttons(case_id: int, page: int, total: int) -> list[tuple[Button, ...]]:
+    """`page` -1: /status showed fewer than a page, so "Lebih lama »" opens the first page."""
+    if page < 0:
+        return [(Button(label("older"), Callback(Op.older, case_id, "0").pack()),)] if total else []
     row = []
     if page > 0:
         row.append(Button(label("newer"), Callback(Op.older, case_id, str(page - 1)).pack()))

@@ -25,9 +25,14 @@ async def _to_the_head(who: dict, journalist) -> None:  # type: ignore[no-untype
     await approve(who["sekretaris"], "Paraf & teruskan")
 
 
+def _named(case_id: int) -> str:
+    """A case as every message names it: by its agenda number (the n-th request of the year)."""
+    return f"{case_id:03d}/AGENDA/"
+
+
 def _prompt_of(person, case_id: int):  # type: ignore[no-untyped-def]
     for message in reversed(person.bot_messages):
-        if f"#{case_id}" in (message.text or "") and "Tanda tangani" in person.buttons(message):
+        if _named(case_id) in (message.text or "") and "Tanda tangani" in person.buttons(message):
             return message
     raise AssertionError(f"no signing prompt of case #{case_id}")
 
@@ -80,6 +85,6 @@ async def test_a_deputy_acts_in_the_period_is_recorded_as_plh_and_is_refused_aft
 
 def _done_message(person, case_id: int):  # type: ignore[no-untyped-def]
     for message in reversed(person.bot_messages):
-        if f"#{case_id}" in (message.text or "") and "Langkah 6/" in message.text:
+        if _named(case_id) in (message.text or "") and "Langkah 6/" in message.text:
             return message
     raise AssertionError(f"no step-6 message of case #{case_id}")

@@ -54,10 +54,14 @@ async def test_evaluation_form_at_step_3_is_saved_shown_and_printed(
         if step is None:
             await approve(who["kasi"], "Usulkan kerja sama")
         shown = message_with(official, "Ya, tetapkan" if step is None else "Usulkan").text
-        assert "Hasil evaluasi" in shown and "nilai 75/100" in shown
+        assert "Evaluasi: nilai 75/100" in shown
         assert "Belum terverifikasi &lt;Dewan Pers&gt;" not in shown  # text, not HTML source
         assert "Belum terverifikasi <Dewan Pers>" in shown
-        assert f"❌ {criteria[3].label}" in shown and f"✅ {criteria[0].label}" in shown
+        assert f"❌ {criteria[3].label}" in shown  # what was not met, on the prompt itself
+        prompt = message_with(official, "Rincian")
+        await official.press("ℹ️ Rincian", message_id=prompt.message_id)
+        details = official.last.text  # every criterion, one tap away
+        assert f"❌ {criteria[3].label}" in details and f"✅ {criteria[0].label}" in details
 
     async with bot.session() as s:
         saved = await s.scalar(select(Evaluation))
