@@ -322,7 +322,8 @@ def _bundle(held: list[_Reminder]) -> list[Reply]:
         buttons = tuple(
             (
                 Button(
-                    label(
+                    f"{number}. "  # the line's number: the button of that line
+                    + label(
                         "open_task",
                         case_name(item.line["case"], str(item.line["tz"])),
                         item.line["step"].number,  # type: ignore[attr-defined]
@@ -330,7 +331,7 @@ def _bundle(held: list[_Reminder]) -> list[Reply]:
                     Callback(Op.back, item.task_id, "new").pack(),  # as /tugas's "Buka"
                 ),
             )
-            for item in items[:shown]
+            for number, item in enumerate(items[:shown], start=1)
         )
         out.append(SendMessage(chat_id, text, InlineKeyboard(buttons)))
     return out
