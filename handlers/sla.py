@@ -4,6 +4,11 @@ Each notice is claimed in the database (a unique key) in the same transaction th
 messages in the outbox, so two bot processes sweeping at the same moment send it once, a
 restart does not send it again, and a notice claimed is a notice delivered (the outbox keeps
 a message to a blocked user until they are back).
+
+One task late for a person: a one-line reply to its prompt with the step's actions. Several
+tasks late for one official in one sweep: one short list with a "Buka" button per task
+(sla_bundle.html.j2), not one message each. Escalations to a superior and the journalist's
+own reminders stay messages of their own (see _task_notices and _escalation's callers).
 """
 
 from __future__ import annotations
@@ -51,9 +56,10 @@ async def sweep(
     """One pass over the open tasks whose stored next notice moment has come, then the digest.
     `spec` is the office's active SOP (digest).
 
-    Reading is one pass over due tasks only (an index on status, next_notice_at); only a task
-    with a notice not yet claimed gets its own write transaction, and the rest have their next
-    moment stored in one, so an idle sweep over many open tasks stays cheap."""
+    Reading is one pass over due tasks only (an index on status, next_notice_at); only the
+    tasks with a notice not yet claimed are written to, together in one transaction (so one
+    person's reminders can be one message), and the rest have their next moment stored in
+    another, so an idle sweep over many open tasks stays cheap."""
     replies: list[Reply] = []
     claimed: list[str] = []
     to_claim, later = await _tasks_with_new_notices(sessions, now)
@@ -201,6 +207,9 @@ async def _task_notices(
             continue  # the journalist's own delay; the case simply waits
         if not await claim(session, notice.key, notice.kind, now, worker, task.id):
             continue
+        # An escalation stays a message of its own: it asks the superior to see to someone
+        # else's delay, with no action of theirs to take, and "Buka" would refuse them (the
+        # prompt is the holder's); several at once are rare (200 % of a standard) and grave.
         if notice.kind == "escalate":  # the superior's own message
             messages = await _messages(session, spec, calendar, case, task, notice.kind, now)
             out.append((notice.key, messages))
