@@ -4,6 +4,11 @@ Each notice is claimed in the database (a unique key) in the same transaction th
 messages in the outbox, so two bot processes sweeping at the same moment send it once, a
 restart does not send it again, and a notice claimed is a notice delivered (the outbox keeps
 a message to a blocked user until they are back).
+
+One task late for a person: a one-line reply to its prompt with the step's actions. Several
+tasks late for one official in one sweep: one short list with a "Buka" button per task
+(sla_bundle.html.j2), not one message each. Escalations to a superior and the journalist's
+own reminders stay messages of their own (see _task_notices and _escalation's callers).
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.callbacks import Callback, Op
 from handlers.outbox import enqueue
 from handlers.outlet_reminders import expiry_due, expiry_reminders
-from handlers.prompts import action_keyboard, case_labels, short
-from handlers.render import case_name, label, render
+from handlers.prompts import MAX_ROWS, PROMPT_LIMIT, action_keyboard, case_labels, short
+from handlers.render import case_name, label, render, shown_length
 from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
 from storage.db import reading, transaction
 from storage.models import Case, MediaOutlet, Notice, Task, TaskPrompt, User, UserRole
@@ -51,20 +56,30 @@ async def sweep(
     """One pass over the open tasks whose stored next notice moment has come, then the digest.
     `spec` is the office's active SOP (digest).
 
-    Reading is one pass over due tasks only (an index on status, next_notice_at); only a task
-    with a notice not yet claimed gets its own write transaction, and the rest have their next
-    moment stored in one, so an idle sweep over many open tasks stays cheap."""
+    Reading is one pass over due tasks only (an index on status, next_notice_at); only the
+    tasks with a notice not yet claimed are written to, together in one transaction (so one
+    person's reminders can be one message), and the rest have their next moment stored in
+    another, so an idle sweep over many open tasks stays cheap."""
     replies: list[Reply] = []
     claimed: list[str] = []
     to_claim, later = await _tasks_with_new_notices(sessions, now)
-    for task_id in to_claim:
+    if to_claim:
+        # All tasks with something new in ONE transaction: a person's reminders of several
+        # tasks become one message (_bundle), and that message must be queued with the claims
+        # of every task it names. Tasks are taken in id order, so two processes sweeping
+        # together wait on each other's claims in the same order (no deadlock).
         async with transaction(sessions) as session:
-            got = await _task_notices(session, task_id, now, worker)
+            got: list[tuple[str, list[Reply]]] = []
+            held: list[_Reminder] = []
+            for task_id in to_claim:
+                notices, holders = await _task_notices(session, task_id, now, worker)
+                got += notices
+                held += holders
+            sent = [m for _key, messages in got for m in messages] + _bundle(held)
             # Claimed and queued in one transaction: "claimed" means "will be delivered".
-            await enqueue(session, [m for _key, messages in got for m in messages], now)
-        for key, messages in got:
-            claimed.append(key)
-            replies.extend(messages)
+            await enqueue(session, sent, now)
+        claimed += [key for key, _messages in got]
+        replies += sent
     if later:
         async with transaction(sessions) as session:
             await _store_next(session, later)
@@ -160,15 +175,28 @@ async def claim(
     return result.scalar_one_or_none() is not None
 
 
+@dataclass(frozen=True)
+class _Reminder:
+    """One holder's reminder of one task, held until the sweep knows whether that person has
+    reminders of other tasks too (then they share one message, see _bundle)."""
+
+    task_id: int
+    due_at: datetime
+    message: SendMessage  # the reply to the task's prompt, with its actions, sent when alone
+    line: dict[str, object]  # what the bundle says of the task (sla_bundle.html.j2)
+
+
 async def _task_notices(
     session: AsyncSession, task_id: int, now: datetime, worker: str
-) -> list[tuple[str, list[Reply]]]:
+) -> tuple[list[tuple[str, list[Reply]]], list[_Reminder]]:
+    """The notices of one task claimed now: (key, messages sent as they are) and the holders'
+    reminders that may join a bundle (their key is listed with no message of its own)."""
     task = await session.get(Task, task_id)
     if task is None or task.status != engine.OPEN:
-        return []
+        return [], []
     case = await session.get(Case, task.case_id)
     if case is None:
-        return []
+        return [], []
     spec = await spec_of(session, case.sop_version_id)
     calendar = calendar_of(spec)
     out: list[tuple[str, list[Reply]]] = []
@@ -179,19 +207,33 @@ async def _task_notices(
             continue  # the journalist's own delay; the case simply waits
         if not await claim(session, notice.key, notice.kind, now, worker, task.id):
             continue
+        # An escalation stays a message of its own: it asks the superior to see to someone
+        # else's delay, with no action of theirs to take, and "Buka" would refuse them (the
+        # prompt is the holder's); several at once are rare (200 % of a standard) and grave.
         if notice.kind == "escalate":  # the superior's own message
             messages = await _messages(session, spec, calendar, case, task, notice.kind, now)
             out.append((notice.key, messages))
         else:
             reminders.append((notice.key, notice.kind))
-    if reminders:
-        # Several notices at once ("overdue" and a repeat after a stop): one message to each
-        # holder, for the gravest; every key is still claimed, so none comes again.
-        kind = max((k for _key, k in reminders), key=SEVERITY.index)
+    if not reminders:
+        return out, []
+    # Several notices at once ("overdue" and a repeat after a stop): one message to each
+    # holder, for the gravest; every key is still claimed, so none comes again.
+    kind = max((k for _key, k in reminders), key=SEVERITY.index)
+    first = reminders[0][0]
+    rest: list[tuple[str, list[Reply]]] = [(key, []) for key, _kind in reminders[1:]]
+    if task.kind == "revision" or task.role == spec.applicant_role:
+        # The journalist's own reminders never join a bundle: she rarely has two tasks at
+        # once, her prompt is her own view, and /tugas is for officials.
         messages = await _messages(session, spec, calendar, case, task, kind, now)
-        out.append((reminders[0][0], messages))
-        out.extend((key, []) for key, _kind in reminders[1:])
-    return out
+        return [*out, (first, messages), *rest], []
+    line = await _line(session, spec, calendar, case, task, kind, now)
+    out += [(first, []), *rest]  # their messages come from _bundle, in the same transaction
+    held = [
+        _Reminder(task.id, task.due_at, message, line)
+        for message in await _reminder(session, spec, case, task, line, now)
+    ]
+    return out, held
 
 
 async def _messages(
@@ -203,28 +245,49 @@ async def _messages(
     kind: str,
     now: datetime,
 ) -> list[Reply]:
-    tz = spec.office.timezone
     late = format_span(calendar.elapsed(task.due_at, now, task.clock))  # type: ignore[arg-type]
     if task.kind == "revision":
         return await _revision_reminder(session, spec, case, task, kind != "warn")
     if kind == "escalate":
         return await _escalation(session, spec, case, task, late, now)
-    left = format_span(calendar.elapsed(now, task.due_at, task.clock))  # type: ignore[arg-type]
+    line = await _line(session, spec, calendar, case, task, kind, now)
+    return [*await _reminder(session, spec, case, task, line, now)]
+
+
+async def _line(
+    session: AsyncSession,
+    spec: SopSpec,
+    calendar: WorkingCalendar,
+    case: Case,
+    task: Task,
+    kind: str,
+    now: datetime,
+) -> dict[str, object]:
+    """What a reminder says of its task: which step, how late (or how long left), who waits."""
     applicant = await session.get(User, case.applicant_id)
     outlet = await session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
-    text = render(
-        "sla_reminder",
-        tz=tz,
-        kind=kind,
-        step=spec.step(task.step_number),
-        case=case,
-        due=task.due_at,
-        left=left,
-        late=late,
-        own=task.role == spec.applicant_role,
-        waiting=applicant.name if applicant else "",
-        outlet=outlet.name if outlet else "",
-    )
+    return {
+        "tz": spec.office.timezone,
+        "kind": kind,
+        "step": spec.step(task.step_number),
+        "case": case,
+        "due": task.due_at,
+        "left": format_span(calendar.elapsed(now, task.due_at, task.clock)),  # type: ignore[arg-type]
+        "late": format_span(calendar.elapsed(task.due_at, now, task.clock)),  # type: ignore[arg-type]
+        "waiting": applicant.name if applicant else "",
+        "outlet": outlet.name if outlet else "",
+    }
+
+
+async def _reminder(
+    session: AsyncSession,
+    spec: SopSpec,
+    case: Case,
+    task: Task,
+    line: dict[str, object],
+    now: datetime,
+) -> list[SendMessage]:
+    text = render("sla_reminder", own=task.role == spec.applicant_role, **line)
     # A short reply to the prompt it is about, with the step's actions only: the full prompt
     # is one tap up. It is a prompt copy too, so it loses its buttons once the step is done.
     markup = action_keyboard(spec, task)
@@ -239,6 +302,48 @@ async def _messages(
         )
         for user in await engine.holders(session, spec, task, case, now)
     ]
+
+
+def _bundle(held: list[_Reminder]) -> list[Reply]:
+    """Each person's reminders of this sweep: one task alone stays the reply to its prompt with
+    its actions; several tasks become one short list with a "Buka" button per task (never
+    several tasks' actions in one message), within the phone limits of a prompt."""
+    chats: dict[int, list[_Reminder]] = {}
+    for item in held:
+        chats.setdefault(item.message.chat_id, []).append(item)
+    out: list[Reply] = []
+    for chat_id, items in chats.items():
+        if len({item.task_id for item in items}) == 1:
+            out += [item.message for item in items]
+            continue
+        items.sort(key=lambda item: (item.due_at, item.task_id))  # the longest waiting first
+        shown = min(len(items), MAX_ROWS)
+        while True:
+            text = render(
+                "sla_bundle",
+                total=len(items),
+                rows=[item.line for item in items[:shown]],
+                more=len(items) - shown,
+            )
+            if shown == 1 or shown_length(text) <= PROMPT_LIMIT:
+                break
+            shown -= 1
+        buttons = tuple(
+            (
+                Button(
+                    f"{number}. "  # the line's number: the button of that line
+                    + label(
+                        "open_task",
+                        case_name(item.line["case"], str(item.line["tz"])),
+                        item.line["step"].number,  # type: ignore[attr-defined]
+                    ),
+                    Callback(Op.back, item.task_id, "new").pack(),  # as /tugas's "Buka"
+                ),
+            )
+            for number, item in enumerate(items[:shown], start=1)
+        )
+        out.append(SendMessage(chat_id, text, InlineKeyboard(buttons)))
+    return out
 
 
 async def _originals(session: AsyncSession, task_id: int) -> dict[int, int]:

@@ -225,3 +225,46 @@ async def test_policy_is_overridable_per_step(sessions, share):
     # 50 % of 2550 minutes = 1275: Wed 120 + Mon 510 + Tue 510 = 1140, +135 -> Wed 30 Dec 09:45
     assert half == wib(2026, 12, 30, 9, 45)
     assert timedelta(0) < moments(window, spec.sla, calendar)["warn"] - half
+
+
+async def test_one_official_with_several_late_tasks_gets_one_list(sessions):
+    """One late task: a reply to its prompt with its actions. Three late tasks in one sweep:
+    one message, a line per task and a "Buka" button per task (no task's actions), sent once."""
+    from handlers.callbacks import Callback, Op
+    from handlers.prompts import MAX_ROWS, PROMPT_LIMIT
+    from handlers.render import shown_length
+
+    spec, who, _j, _case_id, alone = await _case_at_step(
+        sessions, "sanggau-hubungan-media", 2, wib(2026, 11, 23, 9, 0)
+    )
+    admin = who["admin"]
+    single = await sweep(sessions, wib(2026, 11, 23, 9, 6), spec)  # the standard is 5 minutes
+    [reminder] = [r for r in single.replies if r.chat_id == admin.telegram_id]
+    assert reminder.prompt is not None and reminder.prompt.task_id == alone
+    assert "Terima" in [b.text for row in reminder.markup.rows for b in row]
+
+    # The first task stays open: its overdue notice claimed, its repeat not yet due (its
+    # escalation goes to the Kabid, apart).
+    tasks = [(await _case_at_step(sessions, spec.id, 2, wib(2026, 11, 23, 10, 0)))[4]]
+    tasks += [(await _case_at_step(sessions, spec.id, 2, wib(2026, 11, 23, 10, 1)))[4]]
+    tasks += [(await _case_at_step(sessions, spec.id, 2, wib(2026, 11, 23, 10, 2)))[4]]
+    result = await sweep(sessions, wib(2026, 11, 23, 10, 8), spec)
+    assert sorted(k for k in result.claimed if k.endswith(":overdue")) == sorted(
+        f"task:{t}:overdue" for t in tasks
+    )
+    [bundle] = [r for r in result.replies if r.chat_id == admin.telegram_id]
+    lines = bundle.text.splitlines()
+    assert "3 tugas" in lines[0] and len(lines) == 4
+    assert all("Terima permohonan" in line and "terlambat" in line for line in lines[1:])
+    assert all("Rina Wartawan menunggu" in line for line in lines[1:])
+    assert "terlambat 3 menit" in lines[1] and "terlambat 1 menit" in lines[3]  # oldest first
+    assert [b.callback_data for row in bundle.markup.rows for b in row] == [
+        Callback(Op.back, t, "new").pack() for t in tasks
+    ]
+    assert bundle.prompt is None and bundle.reply_to is None  # about several prompts
+    assert shown_length(bundle.text) <= PROMPT_LIMIT and len(bundle.markup.rows) <= MAX_ROWS
+
+    again = await sweep(sessions, wib(2026, 11, 23, 10, 9), spec)
+    assert [r for r in again.replies if r.chat_id == admin.telegram_id] == []
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).where(Notice.kind == "overdue")) == 4

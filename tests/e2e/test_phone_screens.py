@@ -259,3 +259,30 @@ async def test_trenggalek_screens_fit_a_phone(trenggalek_bot: BotUnderTest) -> N
     toasts = _assert_plain_toasts(bot)
     assert "Diterima & dicatat." in toasts  # the past tense, from the SOP's `done:`
     bot.assert_clean()
+
+
+async def test_several_late_tasks_reach_an_official_as_one_list(bot: BotUnderTest) -> None:
+    """Six requests late at once: the admin gets one message that fits the phone, a line and a
+    "Buka" button per task shown, the rest behind /tugas; a button brings that task's prompt."""
+    # Six submissions within one real second would be a flood to the admin's chat that no
+    # office produces; flood control has its own tests (tests/fakeapi, the outbox sender).
+    bot.fake.flood_control = False
+    who = await bot.officials(SANGGAU)
+    admin = who["admin"]
+    for n in range(6):
+        journalist = await bot.seeded_journalist(3710 + n, f"Wartawan {n + 1}")
+        await journalist.send("/ajukan")
+        await journalist.press("Lewati")
+    await bot.fake.settle()
+    before = len(admin.bot_messages)
+    await _remind(bot, 6)  # the step's standard is 5 minutes
+    assert len(admin.bot_messages) == before + 1  # one message, not six
+    bundle = admin.last
+    shown = len(admin.buttons(bundle))
+    assert 2 <= shown <= MAX_ROWS and len(bundle.content_text) <= WITH_BUTTONS
+    assert f"+{6 - shown} lagi: /tugas" in bundle.content_text
+    assert "Terima" not in admin.buttons(bundle)  # no task's actions, only "Buka"
+    _check_snapshot("sanggau/reminders_bundled_admin.txt", bundle)
+    await admin.press(admin.buttons(bundle)[0], message_id=bundle.message_id)
+    assert "Wartawan 1" in admin.last.text and "Terima" in admin.buttons(admin.last)
+    bot.assert_clean()
