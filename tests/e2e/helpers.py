@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.fakeapi.harness import FakeUser
@@ -26,15 +27,47 @@ def button_data(message: Any, label: str) -> str:
     raise AssertionError(f"no {label!r} button")
 
 
+async def edited(person: FakeUser, message: Any, before: Any, within: float = 10.0) -> Any:
+    """The message once the press has changed it, as a person waits for the screen to change.
+    The harness's settle() judges the bot idle from outside; on a loaded machine an edit
+    queued behind a chat's pacing can land just after it, so wait (bounded) for the change."""
+    for _ in range(int(within / 0.05)):
+        now = current(person, message)
+        if (now.text, person.buttons(now)) != before:
+            return now
+        await asyncio.sleep(0.05)
+    return current(person, message)
+
+
+async def arrived(person: FakeUser, documents: int, within: float = 10.0) -> None:
+    """Wait (bounded) until `documents` files have reached the person: records are drawn after
+    the commit and may land just after the harness judged the bot idle."""
+    for _ in range(int(within / 0.05)):
+        if len(person.documents) >= documents:
+            return
+        await asyncio.sleep(0.05)
+
+
+def _screen(person: FakeUser, message: Any) -> tuple[Any, list[str]]:
+    now = current(person, message)
+    return now.text, person.buttons(now)
+
+
 async def approve(person: FakeUser, label: str) -> None:
     """The taps of a plain approval: the action, 'Ya' if a question is asked, then 'all
     kelengkapan complete'."""
     prompt = message_with(person, label)
+    before = _screen(person, prompt)
     await person.press(label, message_id=prompt.message_id)
-    if "✅ Ya" in person.buttons(current(person, prompt)):  # asked first (e.g. a short period)
+    shown = await edited(person, prompt, before)
+    if "✅ Ya" in person.buttons(shown):  # asked first (e.g. a short period)
+        before = _screen(person, prompt)
         await person.press("✅ Ya", message_id=prompt.message_id)
-    if any("Semua lengkap" in b for b in person.buttons(current(person, prompt))):
+        shown = await edited(person, prompt, before)
+    if any("Semua lengkap" in b for b in person.buttons(shown)):
+        before = _screen(person, prompt)
         await person.press("Semua lengkap", message_id=prompt.message_id)
+        await edited(person, prompt, before)
     handled = current(person, prompt)
     assert "oleh" in handled.text and not person.buttons(handled), handled.text
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from storage.db import transaction
 from storage.models import Agreement, AuditEvent
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.helpers import approve, current, message_with
+from tests.e2e.helpers import approve, arrived, current, message_with
 from tests.e2e.test_branches import _trenggalek_to_decision
 from tests.e2e.test_records import docx_text, newest, pdf_text
 from tests.e2e.test_sanggau import SANGGAU
@@ -153,7 +153,9 @@ async def test_period_payment_and_late_news_from_the_chat(bot: BotUnderTest) -> 
     asked = admin.mark()
     await admin.press("➕ Hitung", message_id=late.message_id)
     assert any("Tulis alasan" in t for t in admin.texts(asked))  # a record may land after it
+    drawn = len(admin.documents)
     await admin.send("Terlambat karena gangguan jaringan di Kapuas")
+    await arrived(admin, drawn + 1)  # the recap is drawn again after the commit
     recap = pdf_text(newest(admin, ".pdf"))
     assert "dihitung: Terlambat karena gangguan jaringan" in recap
     assert "Jumlah dibayarkan Rp750.000" in recap
