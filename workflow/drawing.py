@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,11 +29,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def warm_up() -> None:
-    """A worker's first task: load the drawing libraries once, not while a receipt waits."""
-    from workflow import documents
+def _worker_start(warm: bool) -> None:
+    """Ctrl-C reaches the whole process group: the bot stops its workers itself, after the
+    drawing in flight is done (bot.runtime), so a worker ignores SIGINT. Then, with ``warm``,
+    the drawing libraries are loaded once, not while the first receipt waits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if warm:
+        from workflow import documents
 
-    documents.warm_up()
+        documents.warm_up()
 
 
 class DrawPool:
@@ -48,7 +53,8 @@ class DrawPool:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=warm_up if self.warm else None,
+                initializer=_worker_start,
+                initargs=(self.warm,),
             )
         return self._pool
 
