@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # One Bot API call of the outbox sender; a send that takes longer counts as failed and is
     # retried later (a hung connection must not hold a chat's queue).
     send_timeout_seconds: float = 20.0
+    # Worker processes that draw PDFs, drafts and workbooks off the bot's GIL (0: in a thread of
+    # the bot, as tests do); each holds WeasyPrint and its fonts, about 120 MB.
+    draw_workers: int = Field(default=1, ge=0)
     log_level: str = "INFO"
     # Webhook mode (`mitramedia run --webhook URL`): Telegram POSTs updates to WEBHOOK_URL,
     # which a reverse proxy forwards to WEBHOOK_LISTEN; the secret is new on every start

@@ -16,6 +16,7 @@ from storage.archive import Archive
 from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
 from workflow.clock import Clock, SystemClock
+from workflow.drawing import DrawPool
 from workflow.loader import load_spec, resolve_sop
 from workflow.registry import install
 from workflow.signing import Certificate
@@ -29,6 +30,7 @@ class Product:
     clock: Clock
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.app.deps.drawing.close)  # idempotent: runtime closed it
         await self.engine.dispose()
 
 
@@ -60,6 +62,7 @@ async def build_product(settings: Settings, *, clock: Clock | None = None) -> Pr
         files_dir=settings.files_dir,
         prompt_ttl_minutes=settings.prompt_ttl_minutes,
         signing=_certificate(settings),
+        drawing=DrawPool(settings.draw_workers),
     )
     app = MitraApp(sessions, clock, deps)
     if settings.bot_token is not None:

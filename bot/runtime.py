@@ -237,6 +237,10 @@ async def run_polling(
         if scheduler is not None:
             scheduler.stop()
         await adapter.drain()  # updates in flight finish and queue their replies
+        if with_scheduler is not None:
+            # After the drain: every drawing of the updates in flight is done and stored (the
+            # replies it queued go out with the sender's last round below).
+            await asyncio.to_thread(with_scheduler.app.deps.drawing.close)
         if sender is not None:
             await sender.stop()  # then what is due goes out, while the session is open
         await adapter.stop()

@@ -3,14 +3,15 @@ SOP's records_roles and the office's heads (checked here on every use; the menu 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from handlers.context import Ctx
 from handlers.render import render, words
 from handlers.replies import Reply, SendDocument
 from workflow import documents, records
+from workflow.records import AgendaRow
 
 XLSX = documents.XLSX_MIME
 
@@ -40,13 +41,17 @@ async def cmd_agenda(ctx: Ctx, arg: str = "") -> None:
     office, tz, chat = spec.office.name, spec.office.timezone, ctx.chat_id
     caption = render("agenda_caption", year=year, count=len(rows))
 
-    def write() -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(documents.agenda_xlsx({year: rows}, office, tz))
+    drawing = ctx.deps.drawing
 
     async def draw() -> list[Reply]:
-        # The workbook is drawn after the commit: no transaction waits on openpyxl.
-        await asyncio.to_thread(write)
+        # The workbook is drawn after the commit, in a drawing worker: no transaction and no
+        # other update waits on openpyxl.
+        await drawing.run(write_agenda, path, year, rows, office, tz)
         return [SendDocument(chat, name, str(path), XLSX, caption=caption)]
 
     ctx.later.append(draw)
+
+
+def write_agenda(path: Path, year: int, rows: list[AgendaRow], office: str, tz: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(documents.agenda_xlsx({year: rows}, office, tz))

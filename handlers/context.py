@@ -18,6 +18,7 @@ from handlers.render import render
 from handlers.replies import AnswerCallback, Markup, Reply, SendMessage
 from storage.archive import Archive
 from storage.models import User
+from workflow.drawing import DrawPool
 from workflow.signing import Certificate
 from workflow.spec import SopSpec
 
@@ -36,6 +37,8 @@ class Deps:
     files_dir: Path = Path("data/files")
     prompt_ttl_minutes: int = 30  # a question waiting for typed text about a task expires
     signing: Certificate | None = None  # the head's PKCS#12: signed MoU/PKS get a PAdES signature
+    # Documents, charts and workbooks are drawn there; without workers, in a thread (tests).
+    drawing: DrawPool = field(default_factory=DrawPool)
 
 
 Job = Callable[[], Awaitable[list[Reply]]]

@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,6 +54,9 @@ class Made:
     case_id: int
 
 
+# What a job draws, run in a drawing worker (workflow.drawing): a module-level function with
+# picklable arguments (functools.partial of the draw_* functions below), never a closure over
+# the update's context.
 Draw = Callable[[], list[tuple[Made, bytes]]]
 Deliver = Callable[[list[Document]], list[Reply]]
 # The officials a record goes to: their chat -> (user id, role). Each file sent to one of them is
@@ -90,18 +95,19 @@ def _sessions(ctx: Ctx) -> async_sessionmaker[AsyncSession]:
 
 
 def later(ctx: Ctx, draw: Draw, deliver: Deliver, viewers: Viewers | None = None) -> None:
-    """Draw after the commit (CPU in a thread), archive in a short transaction (with the views
-    of the officials it goes to), then send."""
-    sessions, archive, now = _sessions(ctx), ctx.deps.archive, ctx.now
+    """Draw after the commit (in a drawing worker: off this process's GIL), archive in a short
+    transaction (with the views of the officials it goes to), then send. A drawing that fails,
+    or whose worker dies twice, raises out of the job: MitraApp logs it and nothing is stored
+    or sent, as for any follow-up work that fails."""
+    sessions, archive, now, drawing = _sessions(ctx), ctx.deps.archive, ctx.now, ctx.deps.drawing
 
-    def draw_and_store() -> list[tuple[Made, bytes]]:
-        made = draw()
+    def store(made: list[tuple[Made, bytes]]) -> None:
         for what, content in made:
             archive.store(content, what.file_name)  # the bytes on disk before any row names them
-        return made
 
     async def job() -> list[Reply]:
-        made = await asyncio.to_thread(draw_and_store)
+        made = await drawing.run(draw)
+        await asyncio.to_thread(store, made)
         async with transaction(sessions) as session:
             docs = [
                 await archive.add(
@@ -123,6 +129,43 @@ def later(ctx: Ctx, draw: Draw, deliver: Deliver, viewers: Viewers | None = None
         return replies
 
     ctx.later.append(job)
+
+
+# ---------------------------------------------------------------- what the workers run
+
+
+def draw_one(made: Made, fn: Callable[..., bytes], *args: object) -> list[tuple[Made, bytes]]:
+    return [(made, fn(*args))]
+
+
+def docx_file_pdf(source: Path) -> bytes:
+    """The newest draft (in the archive) as PDF: read in the worker, not in the event loop."""
+    return documents.docx_pdf(source.read_bytes())
+
+
+def draw_redraft(
+    data: records.Draft, word: Made, pdf: Made, as_pdf: bool
+) -> list[tuple[Made, bytes]]:
+    content = documents.draft_docx(data)
+    if not as_pdf:
+        return [(word, content)]
+    return [(word, content), (pdf, documents.docx_pdf(content))]
+
+
+def draw_recap(data: records.Recap, pdf: Made, xlsx: Made) -> list[tuple[Made, bytes]]:
+    return [(pdf, documents.recap_pdf(data)), (xlsx, documents.recap_xlsx(data))]
+
+
+def draw_numbered(
+    source: Path | None,
+    data: records.Draft,
+    certificate: Certificate | None,
+    as_pdf: Made,
+    as_docx: Made,
+) -> list[tuple[Made, bytes]]:
+    draft = source.read_bytes() if source else documents.draft_docx(data)
+    pdf, word = numbered_files(draft, data, certificate)
+    return [(as_pdf, pdf), (as_docx, word)]
 
 
 def send(ctx: Ctx, chats: list[int], doc: Document, caption: str) -> list[Reply]:
@@ -163,7 +206,7 @@ async def _receipt(ctx: Ctx, case: Case) -> None:
     chat = applicant.telegram_id
     later(
         ctx,
-        lambda: [(made, documents.receipt_pdf(data))],
+        partial(draw_one, made, documents.receipt_pdf, data),
         lambda docs: send(ctx, [chat], docs[0], caption),
     )
 
@@ -193,7 +236,7 @@ async def _for_new_task(
         caption = render("record_caption", kind="draft", case=case, version=1, by=None)
         later(
             ctx,
-            lambda: [(made, documents.draft_docx(data))],
+            partial(draw_one, made, documents.draft_docx, data),
             lambda docs: send(ctx, chats, docs[0], caption),
             viewers,
         )
@@ -215,7 +258,7 @@ async def _for_new_task(
             made = Made("draft_pdf", name, PDF, newest.owner_id, case.id)
             later(
                 ctx,
-                lambda: [(made, documents.docx_pdf(source.read_bytes()))],
+                partial(draw_one, made, docx_file_pdf, source),
                 lambda docs: send(ctx, chats, docs[0], caption),
                 viewers,
             )
@@ -257,14 +300,8 @@ async def _redraft(
         redrawn=True,
         edited_before=bool(versions) and versions[-1].kind != "draft",
     )
-
-    def draw() -> list[tuple[Made, bytes]]:
-        content = documents.draft_docx(data)
-        if not as_pdf:
-            return [(word, content)]
-        return [(word, content), (pdf, documents.docx_pdf(content))]
-
     chats = list(viewers)
+    draw = partial(draw_redraft, data, word, pdf, as_pdf)
     later(ctx, draw, lambda docs: send(ctx, chats, docs[-1], caption), viewers)
 
 
@@ -296,7 +333,7 @@ async def _recap(ctx: Ctx, case: Case, viewers: Viewers, actor_id: int | None) -
     caption = render("record_caption", kind="recap", case=case, period=data.period)
     later(
         ctx,
-        lambda: [(pdf, documents.recap_pdf(data)), (xlsx, documents.recap_xlsx(data))],
+        partial(draw_recap, data, pdf, xlsx),
         lambda docs: [r for doc in docs for r in send(ctx, chats, doc, caption)],
         viewers,
     )
@@ -323,12 +360,7 @@ async def _numbered(
     caption = render("record_caption", kind="agreement", case=case, d=data, tz=ctx.tz)
     to_applicant, to_actor = applicant.telegram_id, actor.telegram_id if actor else None
 
-    certificate = ctx.deps.signing
-
-    def draw() -> list[tuple[Made, bytes]]:
-        draft = source.read_bytes() if source else documents.draft_docx(data)
-        pdf, word = numbered_files(draft, data, certificate)
-        return [(as_pdf, pdf), (as_docx, word)]
+    draw = partial(draw_numbered, source, data, ctx.deps.signing, as_pdf, as_docx)
 
     def deliver(docs: list[Document]) -> list[Reply]:
         out = send(ctx, [to_applicant], docs[0], caption)
@@ -421,7 +453,7 @@ async def send_sheet(ctx: Ctx, task_id: int) -> None:
     ctx.answer()
     later(
         ctx,
-        lambda: [(made, documents.disposition_pdf(data))],
+        partial(draw_one, made, documents.disposition_pdf, data),
         lambda docs: send(ctx, [chat], docs[0], caption),
         {chat: (ctx.user.id, role)} if role else None,
     )

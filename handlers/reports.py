@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -77,11 +76,12 @@ async def on_period(ctx: Ctx, period: str) -> None:
     )
     folder = ctx.deps.files_dir / "reports"
     stem = f"laporan-sla-{since:%Y-%m}-{period}-{ctx.chat_id}-{ctx.now:%Y%m%d%H%M%S}"
-    chat_id, tz = ctx.chat_id, ctx.tz
+    chat_id, tz, drawing = ctx.chat_id, ctx.tz, ctx.deps.drawing
 
     async def draw() -> list[Reply]:
-        # A second or so of CPU, after the commit: no transaction and no event loop waits on it.
-        png, xlsx = await asyncio.to_thread(_write, report, folder, stem, tz)
+        # A second or so of CPU, after the commit, in a drawing worker: no transaction, no
+        # event loop and no other update waits on it.
+        png, xlsx = await drawing.run(_write, report, folder, stem, tz)
         return [
             SendDocument(
                 chat_id=chat_id,

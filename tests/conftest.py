@@ -36,6 +36,9 @@ BACKENDS = ["sqlite", "postgres"]
 # built from its arguments and the environment only.
 Settings.model_config["env_file"] = None
 # One fixed data key for the suite (storage.crypto): NIKs in factories are encrypted with it.
+# Documents are drawn in a thread of the bot under test (DRAW_WORKERS=0): a worker process per
+# bot start would add seconds of warm-up to every e2e test; tests/test_drawing.py covers the pool.
+os.environ.setdefault("DRAW_WORKERS", "0")
 os.environ.setdefault("DATA_KEY", "bWl0cmFtZWRpYS10ZXN0LWRhdGEta2V5LTMyYnl0ZXM=")
 
 

@@ -105,6 +105,9 @@ class World:
                 "database_url": f"sqlite+aiosqlite:///{self.directory / 'mitramedia.db'}",
                 "files_dir": self.directory / "files",
                 "sop": self.spec.id,
+                # One person clicking: nobody waits behind the GIL, and a restart of the world
+                # need not start (and warm up) a drawing process each time.
+                "draw_workers": 0,
             }
         )
 
