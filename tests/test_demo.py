@@ -41,3 +41,16 @@ async def test_demo_plays_a_whole_case_into_the_database(
     await engine.dispose()
     again = await run_demo(settings, framework)  # a second run on the same database works too
     assert "Permohonan 002/AGENDA/" in again
+
+
+def test_demo_takes_the_sop_by_name_and_names_the_known_ones_on_a_typo(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(app, ["demo", "--sop", "trengalek", "--database-url", url])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an error raised
+    assert "trenggalek-kerjasama-media" in result.output  # the names it knows, not a traceback
+    assert not (tmp_path / "demo.db").exists()  # nothing played
