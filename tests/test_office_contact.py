@@ -4,6 +4,7 @@ address and hours when the SOP gives them, whom to ask when it does not."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from handlers.render import render
 from tests.factories import builtin
@@ -18,7 +19,13 @@ def _agreement(spec_office: dict[str, object]) -> str:
         "agreement_ready",
         tz="Asia/Jakarta",
         number="7.1/3/PKS/2026",
-        case={"id": 3, "agenda_number": "003/AGENDA/2026"},
+        # The message names the case as every message does (case_name reads these fields).
+        case=SimpleNamespace(
+            id=3,
+            agenda_number="003/AGENDA/2026",
+            subject="Permohonan kerja sama Warta Kapuas",
+            created_at=None,
+        ),
         signed_at=None,
         periods=None,
         period_label="bulan",

@@ -52,5 +52,6 @@ async def test_a_stray_question_reaches_the_desk_and_the_answer_comes_back(
         )
     assert [e.action for e in events] == ["question", "answer", "answer"]
     await rina.send("/status")
-    assert "pertanyaan Anda" in rina.last.text and "jawaban petugas" in rina.last.text
+    # Each /status history row starts with a capital ("— Pertanyaan Anda: «...»").
+    assert "Pertanyaan Anda" in rina.last.text and "Jawaban petugas" in rina.last.text
     bot.assert_clean()
