@@ -11,9 +11,9 @@ from handlers import notify, parsing, payments
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
-from handlers.prompts import prompt_messages, short
-from handlers.render import SUBJECT_PREFIX, done_word, label, render, toast
-from handlers.replies import Button, EditMessage, InlineKeyboard
+from handlers.prompts import PROMPT_LIMIT, prompt_messages, short
+from handlers.render import SUBJECT_PREFIX, done_word, label, render, shown_length, toast
+from handlers.replies import Button, EditMessage, InlineKeyboard, SendMessage
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
 from workflow import access, delegation, engine, outlets, terms
@@ -145,16 +145,19 @@ async def status(ctx: Ctx) -> None:
     earlier = [await _case_view(ctx, c, with_history=False) for c in cases[1:]]
     history = current.pop("history")
     assert isinstance(history, list)
+    # Newest first. A period's or a payment's lines take room: the oldest rows give way until
+    # the screen fits, and «Lebih lama» then opens the whole newest page, so none is skipped.
+    shown = history[-HISTORY_PAGE:][::-1]
+    text = render("status", tz=ctx.tz, current=current, earlier=earlier, history=shown)
+    while len(shown) > 1 and shown_length(text) > PROMPT_LIMIT:
+        shown = shown[:-1]
+        text = render("status", tz=ctx.tz, current=current, earlier=earlier, history=shown)
     rows = list(_history_buttons(cases[0].id, 0, len(history)))
+    if len(shown) < min(HISTORY_PAGE, len(history)):
+        rows = [(Button(label("older"), Callback(Op.older, cases[0].id, "0").pack()),)]
     if cases[0].status == "returned":  # her turn: the button to send the correction, here too
         rows.insert(0, (Button(label("resubmit"), Callback(Op.resubmit, cases[0].id).pack()),))
-    ctx.say(
-        "status",
-        current=current,
-        earlier=earlier,
-        history=history[-HISTORY_PAGE:][::-1],
-        markup=InlineKeyboard(tuple(rows)) if rows else None,
-    )
+    ctx.send(SendMessage(ctx.chat_id, text, InlineKeyboard(tuple(rows)) if rows else None))
 
 
 async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> None:
