@@ -21,7 +21,7 @@ import pytest
 from bot.fakeapi.harness import FakeUser
 from bot.scheduler import SlaScheduler
 from tests.e2e.conftest import PDF, PNG, BotUnderTest
-from tests.e2e.helpers import approve, current, message_with, with_reason
+from tests.e2e.helpers import approve, current, evaluate, message_with, with_reason
 from tests.e2e.test_branches import TRENGGALEK
 from tests.e2e.test_sanggau import SANGGAU
 from workflow.loader import load_spec, resolve_sop
@@ -238,6 +238,7 @@ async def test_trenggalek_screens_fit_a_phone(trenggalek_bot: BotUnderTest) -> N
     assert fungsional.last.reply_to_message_id == prompt.message_id
     assert "masih terlambat" in fungsional.last.text
     await _look_around(who["fungsional"], "Kirim hasil evaluasi")
+    await evaluate(fungsional)  # the form first: the step waits for it (issue 15)
     await approve(who["fungsional"], "Kirim hasil evaluasi")
     await approve(who["kasi"], "Usulkan kerja sama")
     kabid = who["kabid"]
