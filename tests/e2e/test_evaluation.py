@@ -53,7 +53,10 @@ async def test_evaluation_form_at_step_3_is_saved_shown_and_printed(
     for official, step in ((who["kasi"], "Langkah 4/7"), (who["kabid"], None)):
         if step is None:
             await approve(who["kasi"], "Usulkan kerja sama")
-        shown = message_with(official, "Ya, tetapkan" if step is None else "Usulkan").text
+        prompt = message_with(official, "Ya, tetapkan" if step is None else "Usulkan")
+        assert "nilai 75/100" in prompt.text  # the prompt sums it up; ℹ️ Rincian has it all
+        await official.press("ℹ️ Rincian", message_id=prompt.message_id)
+        shown = official.last.text
         assert "Hasil evaluasi" in shown and "nilai 75/100" in shown
         assert "Belum terverifikasi &lt;Dewan Pers&gt;" not in shown  # text, not HTML source
         assert "Belum terverifikasi <Dewan Pers>" in shown
