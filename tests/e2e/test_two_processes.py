@@ -191,7 +191,7 @@ async def test_two_processes_behind_one_url_act_as_one(
     ]
     await asyncio.gather(*(s.tick() for s in sweeps))
     await fake.settle()
-    reminders = [t for t in fungsional.texts(since=mark) if "Terlambat" in t]
+    reminders = [t for t in fungsional.texts(since=mark) if "terlambat" in t.lower()]
     assert len(reminders) == 1, fungsional.texts(since=mark)
 
     async with bot.session() as s:
