@@ -39,6 +39,17 @@ app.add_typer(outlet_app, name="outlet")
 app.command()(playground)
 
 
+def _require_sop(name: str) -> None:
+    """An unknown SOP name (a typo in --sop or SOP=) ends with the known names, not a traceback."""
+    from workflow.loader import SopNotFound, resolve_sop
+
+    try:
+        resolve_sop(name)
+    except SopNotFound as missing:
+        typer.echo(str(missing), err=True)
+        raise typer.Exit(1) from None
+
+
 def _settings() -> Settings:
     settings = Settings()
     logging.basicConfig(
@@ -108,6 +119,7 @@ def _require_framework(framework: str) -> None:
 @app.command()
 def demo(
     framework: Annotated[str, typer.Option(help="aiogram atau ptb")] = "",
+    sop: Annotated[str, typer.Option(help="SOP yang dimainkan (bawaan: SOP dari pengaturan)")] = "",
     database_url: Annotated[
         str,
         typer.Option(
@@ -125,6 +137,9 @@ def demo(
     from bot.demo import demo_settings, run_demo
 
     settings = demo_settings(settings, database_url=database_url, files_dir=files_dir)
+    if sop:  # like `playground --sop`: try the other office's SOP without editing .env
+        settings = settings.model_copy(update={"sop": sop})
+    _require_sop(settings.sop)
     framework = framework or settings.bot_framework
     _require_framework(framework)
     transcript = asyncio.run(run_demo(settings, framework))

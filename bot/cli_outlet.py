@@ -78,20 +78,27 @@ def list_outlets() -> None:
 @outlet_app.command("show")
 def show(code: Annotated[str, typer.Argument(help="Kode media, mis. M0001")]) -> None:
     """Satu media: data badan hukum, wartawan, dokumen (dengan masa berlakunya), kekurangan."""
-    rows = asyncio.run(_rows(_prepare(), code))
+    settings = _prepare()
+    rows = asyncio.run(_rows(settings, code))
     if not rows:
         typer.echo(f"Media {code} tidak ditemukan.", err=True)
         raise typer.Exit(1)
+    from handlers.render import item_label, label
+    from workflow.loader import load_spec, resolve_sop
+
+    rules = load_spec(resolve_sop(settings.sop)).qualification
     row = rows[0]
     o = row["outlet"]
     typer.echo(f"{o.code} — {o.name} ({o.kind})")
+    # Words as the journalist chose them ("PT", "Terverifikasi faktual"), not stored keys.
+    dewan_pers = label("choice", o.dewan_pers) if o.dewan_pers else "-"
     for title, value in (
-        ("Badan hukum", o.legal_form),
+        ("Badan hukum", label("choice", o.legal_form) if o.legal_form else ""),
         ("NIB", o.nib),
         ("NPWP", o.npwp),
         ("Alamat", o.address),
         ("Situs/kanal", o.website),
-        ("Dewan Pers", f"{o.dewan_pers or '-'} ({_day(o.dewan_pers_date)})"),
+        ("Dewan Pers", f"{dewan_pers} ({_day(o.dewan_pers_date)})"),
         ("Peringkat", row["grade"]),
         ("Terdaftar", f"{_day(o.registered_on)} s.d. {_day(o.registered_until)}"),
         ("Wartawan", ", ".join(row["members"])),
@@ -99,9 +106,9 @@ def show(code: Annotated[str, typer.Argument(help="Kode media, mis. M0001")]) ->
         typer.echo(f"  {title:12}: {value or '-'}")
     typer.echo("  Dokumen:")
     for kind, name, expires in row["papers"]:
-        typer.echo(f"    - {kind}: {name} (berlaku s.d. {_day(expires)})")
+        typer.echo(f"    - {item_label(rules, kind)}: {name} (berlaku s.d. {_day(expires)})")
     if row["missing"]:
-        typer.echo(f"  Kurang: {', '.join(row['missing'])}")
+        typer.echo(f"  Kurang: {'; '.join(item_label(rules, m) for m in row['missing'])}")
 
 
 @outlet_app.command("export")

@@ -38,7 +38,7 @@ def run_playground(
     reset: bool = False,
     framework: str = "",
 ) -> None:
-    from bot.cli import _require_framework
+    from bot.cli import _require_framework, _require_sop
     from bot.playground.world import PLAYGROUND_DIR
     from bot.playground.world import reset as reset_data
 
@@ -46,6 +46,7 @@ def run_playground(
     if framework:
         settings = settings.model_copy(update={"bot_framework": framework})
     _require_framework(settings.bot_framework)
+    _require_sop(sop or settings.sop)
     if reset:
         reset_data()
         typer.echo(f"Taman uji dimulai dari awal ({PLAYGROUND_DIR}/ dihapus).")

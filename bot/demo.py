@@ -29,8 +29,9 @@ from bot.fakeapi.server import FakeTelegram
 from bot.outbox_sender import sender_for
 from bot.runtime import build_adapter
 from handlers.officials import create_invite
+from handlers.render import render
 from storage.db import transaction
-from storage.models import Case, Task, User, UserRole
+from storage.models import Agreement, Case, Task, User, UserRole
 from workflow import engine
 from workflow.spec import ActionKind, SopSpec
 
@@ -275,7 +276,10 @@ async def _walk(demo: Demo, product) -> None:  # type: ignore[no-untyped-def]
         step = spec.step(task.step_number)
         actor = demo.people[task.role]
         if step.starts_period:
-            await _send_news(demo, actor, task)
+            # All the period's agreed news first, then «Selesai kirim berita»: pressed early, it
+            # only asks whether to close the period short, a question the demo would leave open.
+            while await _news_missing(product, task):
+                await _send_news(demo, actor, task)
         elif task.role != spec.applicant_role and task.step_number not in noted:
             noted.add(task.step_number)
             if step.number == spec.start + 1 or len(noted) == 2:
@@ -306,6 +310,15 @@ async def _send_news(demo: Demo, person: Person, task: Task) -> None:
     await demo.photo(person)
 
 
+async def _news_missing(product, task: Task) -> bool:  # type: ignore[no-untyped-def]
+    async with product.sessions() as session:
+        agreed = await session.scalar(
+            select(Agreement.news_per_period).where(Agreement.case_id == task.case_id)
+        )
+        sent = await engine.news_count(session, task.case_id, task.period)
+    return sent < (agreed or 1)
+
+
 def _prompt_with(person: Person, label: str) -> int:
     for message in reversed(person.user.bot_messages):
         if label in message.button_labels():
@@ -324,7 +337,4 @@ async def _summary(product, demo: Demo) -> str:  # type: ignore[no-untyped-def]
             Case.__table__.select().with_only_columns(Case.id).order_by(Case.id.desc())
         )
         row = await session.get(Case, case)
-        return (
-            f"Permohonan #{row.id}: status {row.status}, hasil {row.outcome}, "
-            f"nomor agenda {row.agenda_number}, periode {row.period}."
-        )
+        return render("demo_summary", case=row, tz=demo.spec.office.timezone)

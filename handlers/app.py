@@ -30,7 +30,7 @@ from handlers.content import is_unknown_content, unknown_content_reply
 from handlers.context import Ctx, Deps, Job, find_user
 from handlers.delivery_notices import report_unreachable
 from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent
-from handlers.menus import commands_for, default_commands
+from handlers.menus import commands_for, default_commands, role_extras
 from handlers.outbox import enqueue
 from handlers.ports import FileFetcher
 from handlers.prefetch import prefetch
@@ -312,8 +312,9 @@ async def cmd_start(ctx: Ctx, arg: str) -> None:
     elif user is not None and user.role_keys:
         await ctx.clear_state()
         roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
-        ctx.say("menu_official", roles=roles)
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec))
+        menu = commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec)
+        ctx.say("menu_official", roles=roles, extra=role_extras(menu))
+        ctx.send(menu)
     elif registration.in_registration(ctx.state.name):
         await registration.ask(ctx, ctx.state.name.removeprefix("reg:"))  # pick up where we were
     else:
@@ -340,10 +341,12 @@ async def cmd_help(ctx: Ctx, _arg: str) -> None:
         parts.append(render("menu_journalist", tz=ctx.tz))
     if user is not None and user.role_keys:
         roles = ", ".join(spec.role_name(r) for r in sorted(user.role_keys))
-        parts.append(render("menu_official", tz=ctx.tz, roles=roles))
+        menu = commands_for(ctx.chat_id, user.role_keys, False, spec)
+        parts.append(render("menu_official", tz=ctx.tz, roles=roles, extra=role_extras(menu)))
     if user is None or not (user.is_journalist or user.role_keys):
         parts.append(render("help_guest", tz=ctx.tz))
-    parts.append(render("office_contact", office=office.contact(spec)))
+    asks = user is None or user.is_journalist or not user.role_keys
+    parts.append(render("office_contact", office=office.contact(spec), asks=asks))
     ctx.send(SendMessage(ctx.chat_id, fit("\n\n".join(parts))))
 
 

@@ -45,6 +45,12 @@ def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec)
     return SetCommands(_described(dict.fromkeys(names or GUEST)), chat_id)
 
 
+def role_extras(menu: SetCommands) -> tuple[tuple[str, str], ...]:
+    """The commands an official's roles add to /tugas and /batal (/laporan, /agenda, /petugas),
+    so the written menu offers what the command menu does."""
+    return tuple((name, what) for name, what in menu.commands if name not in OFFICIAL)
+
+
 def default_commands() -> SetCommands:
     return SetCommands(_described(GUEST), None)
 

@@ -166,6 +166,13 @@ def _plain() -> Environment:
     return Environment(loader=_loader(), autoescape=False, undefined=StrictUndefined)
 
 
+def item_label(rules: Any, name: str) -> str:
+    """A qualification item's name ("Akta pendirian ...", "Bentuk badan hukum"), plain text,
+    as the registration wizard asks it (templates/messages/_outlet_item.html.j2)."""
+    module = _plain().get_template("messages/_outlet_item.html.j2").module
+    return str(module.item_label(rules, name)).strip()  # type: ignore[attr-defined]
+
+
 def words(name: str, *args: object) -> str:
     """A plain sentence (a refusal, an input error) from templates/messages/words.txt.j2."""
     return _macro("words", name, *args)

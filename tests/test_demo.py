@@ -30,7 +30,9 @@ async def test_demo_plays_a_whole_case_into_the_database(
     settings = Settings(database_url=url, files_dir=tmp_path / "files", sop=sop)
     transcript = await run_demo(settings, framework)
     assert "0 ditolak server" in transcript
-    assert "hasil completed" in transcript and steps in transcript
+    assert "/2026: selesai" in transcript and steps in transcript
+    assert "#1" not in transcript and "completed" not in transcript  # its name, in Indonesian
+    assert "Baru 1 dari" not in transcript  # no period closed short and left unanswered
     assert "Rina Wartawati — Pers (pemohon)" in transcript
     engine = create_engine(url)
     async with session_factory(engine)() as session:
@@ -38,4 +40,17 @@ async def test_demo_plays_a_whole_case_into_the_database(
         assert case is not None and case.outcome == "completed"
     await engine.dispose()
     again = await run_demo(settings, framework)  # a second run on the same database works too
-    assert "Permohonan #2" in again
+    assert "Permohonan 002/AGENDA/" in again
+
+
+def test_demo_takes_the_sop_by_name_and_names_the_known_ones_on_a_typo(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(app, ["demo", "--sop", "trengalek", "--database-url", url])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an error raised
+    assert "trenggalek-kerjasama-media" in result.output  # the names it knows, not a traceback
+    assert not (tmp_path / "demo.db").exists()  # nothing played

@@ -51,7 +51,10 @@ def test_outlet_register_list_show_export_and_lapsing(tmp_path: Path, monkeypatc
     assert (
         shown.exit_code == 0 and "Badan hukum" in shown.output and "Rina Wartawan" in shown.output
     )
-    assert "Kurang:" in shown.output and "akta" in shown.output  # no registry papers yet
+    assert "Kurang:" in shown.output and "Akta pendirian" in shown.output  # no papers yet
+    # The clerk reads words, as the journalist chose them, never the stored keys.
+    assert "PT" in shown.output and "Terverifikasi faktual" in shown.output
+    assert ": pt" not in shown.output and "nib_kbli" not in shown.output
     assert runner.invoke(outlet_app, ["show", "M9999"]).exit_code == 1
 
     xlsx = tmp_path / "register.xlsx"

@@ -138,3 +138,22 @@ async def test_a_restart_carries_on_the_same_database(tmp_path: Path) -> None:
         assert min(m.message_id for m in rina.user.messages) > seen
     finally:
         await second.stop()
+
+
+async def test_the_case_history_names_every_event_in_words(
+    client: tuple[TestClient[Any, Any], World],
+) -> None:
+    """The side panel shows an audit event by the page's word for it, else its raw key: every
+    event the bot records outside a step's own actions has its words (no 'record_view')."""
+    from handlers import payments
+    from workflow import access, retention, terms
+
+    http, _world = client
+    page = await (await http.get("/")).text()
+    strings = json.loads(page.split('id="strings">')[1].split("</script>")[0])
+    recorded = {
+        "submit", "resubmit", "news", "check", "note", "question", "answer",
+        "personal_data_erased", access.VIEW_ACTION, access.RECORD_VIEW, terms.INCLUDE_LATE,
+        terms.TERMS_CHANGED, payments.SPJ_SIGNED, payments.NOT_RECEIVED, retention.ACTION,
+    }  # fmt: skip
+    assert recorded <= set(strings["events"]), recorded - set(strings["events"])

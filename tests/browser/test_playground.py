@@ -90,6 +90,14 @@ async def _sample(page: Any, name: str, reply: str) -> None:
     await _bot_says(page, reply)
 
 
+async def _press(page: Any, label: str, reply: str) -> None:
+    before = await page.locator("#messages li.bot").count()
+    await page.locator("#messages li.bot button.ikb", has_text=label).last.click()
+    await page.locator("#messages li.bot").nth(before).wait_for()  # the bot's next message
+    if reply:
+        await _bot_says(page, reply)
+
+
 async def test_register_submit_accept_and_remind(page: Any, tmp_path: Path) -> None:
     screens = _screens(tmp_path)
     journalist = page.locator(f"button.persona[data-persona='{JOURNALIST_ID}']")
@@ -98,13 +106,24 @@ async def test_register_submit_accept_and_remind(page: Any, tmp_path: Path) -> N
     await _say(page, "Rina Wartawati", "NIK")
     await _say(page, "6171054501900001", "nomor telepon")
     await page.click("#contact-button")
-    await _bot_says(page, "nama media")
-    await _say(page, "Warta Kapuas", "jenis media")
-    await page.locator("#messages li.bot button.ikb", has_text="Online").last.click()
-    await _bot_says(page, "situs web")
-    await _say(page, "wartakapuas.id", "kartu pers")
-    await _sample(page, "kartu-pers.png", "bukti kepemilikan media")
-    await _sample(page, "akta-pendirian-media.pdf", "Pendaftaran selesai")
+    await _bot_says(page, "kartu pers")
+    await _sample(page, "kartu-pers.png", "nama media")
+    await _say(page, "Warta Kapuas", "media baru")  # not registered yet: a new outlet
+    await _press(page, "Daftarkan media baru", "jenis media")
+    await _press(page, "Online", "Data media 1/")
+    # Then what Sanggau's rules ask of an online outlet, in their order (the sample PDF
+    # stands for each paper), and the optional ones skipped.
+    await _press(page, "PT", "Data media 2/")
+    await _sample(page, "akta-pendirian-media.pdf", "Data media 3/")
+    await _say(page, "1234567890123", "Data media 4/")
+    await _sample(page, "akta-pendirian-media.pdf", "Data media 5/")
+    await _say(page, "012345678901000", "Data media 6/")
+    await _sample(page, "akta-pendirian-media.pdf", "Data media 7/")
+    await _say(page, "Jl. Sudirman 1, Sanggau", "Data media 8/")
+    await _say(page, "wartakapuas.id", "Data media 9/")
+    await _press(page, "Terverifikasi faktual", "boleh dilewati")
+    while "Pendaftaran selesai" not in (await page.locator("#messages li.bot").last.inner_text()):
+        await _press(page, "Lewati", "")
     await page.screenshot(path=screens / "1-registered.png")
 
     await page.click("#menu-button")  # the bot's command menu, as Telegram shows it

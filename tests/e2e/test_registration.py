@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -80,6 +81,10 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
     assert "6171**********01" in summary and "+6281234567890" in summary
     assert "M0001" in summary and "Peringkat media: B" in summary
     assert "ajukan" in [c["command"] for c in bot.fake.commands(rina.chat_id)]
+    # How many steps depends on her outlet and the office's rules: none promises a total
+    # ("Langkah 1/7" was untrue once a new outlet's papers followed step 6).
+    numbered = [n for t in rina.texts() for n in re.findall(r"Langkah \d+\S*", t)]
+    assert list(dict.fromkeys(numbered)) == [f"Langkah {n}." for n in range(1, 7)], numbered
 
     async with bot.session() as s:
         user = await s.scalar(select(User).where(User.telegram_id == rina.id))

@@ -49,3 +49,16 @@ async def test_laporan_sends_chart_and_workbook_to_heads_only(bot: BotUnderTest)
     assert "laporan" not in [c["command"] for c in bot.fake.commands(who["admin"].chat_id)]
     assert not who["admin"].last.photo and "⚠️" in who["admin"].last.text
     bot.assert_clean()
+
+
+async def test_an_officials_help_offers_what_their_roles_may_do(bot: BotUnderTest) -> None:
+    """/bantuan lists the commands the role's menu has (the kadis: /laporan, /agenda,
+    /petugas) and never sends an official to /tanya, which only journalists have."""
+    who = await bot.officials(SANGGAU)
+    kadis, fungsional = who["kadis"], who["fungsional"]
+    await kadis.send("/bantuan")
+    for command in ("/tugas", "/laporan", "/agenda", "/petugas"):
+        assert command in kadis.last.text, command
+    assert "/tanya" not in kadis.last.text
+    await fungsional.send("/bantuan")
+    assert "/tugas" in fungsional.last.text and "/laporan" not in fungsional.last.text

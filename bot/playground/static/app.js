@@ -322,7 +322,7 @@ async function loadPanel() {
       ${esc(T.events[h.action] || h.action)}${h.actor ? " — " + esc(h.actor) : ""}${h.role ? ` (${esc(h.role)})` : ""}
       ${h.note ? `<br><i>${esc(h.note)}</i>` : ""}</li>`).join("");
     return `<article class="case">
-      <div class="case-title">${esc(T.case)} #${c.id}${c.outlet ? " · " + esc(c.outlet) : ""}</div>
+      <div class="case-title">${esc(T.case)}${c.outlet ? " · " + esc(c.outlet) : ""}</div>
       ${c.agenda ? `<div class="muted">${esc(T.agenda)} ${esc(c.agenda)}</div>` : ""}
       ${c.step ? `<div>${esc(T.step)} ${c.step} ${esc(T.of)} ${c.total}: ${esc(c.activity || "")}</div>` : ""}
       ${c.role ? `<div>${esc(T.holder)}: ${esc(c.holders.join(", ") || T.nobody)} (${esc(c.role)})</div>` : ""}
