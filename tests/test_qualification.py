@@ -123,6 +123,13 @@ def test_every_problem_of_a_broken_rule_set_is_reported_with_its_path() -> None:
     assert "steps[number=1].evaluation" in paths  # evaluation step without criteria
 
 
+def test_only_an_evaluation_step_lets_the_form_tick_a_kelengkapan_item() -> None:
+    item = {"key": "lembar", "label": "Lembar isian evaluasi", "evaluation": True}
+    data = {**BASE, "steps": [{**BASE["steps"][0], "kelengkapan": [item]}]}
+    paths = {p.path for p in check_definition(data)}
+    assert "steps[number=1].kelengkapan[0].evaluation" in paths
+
+
 def test_shipped_sops_have_rules_for_every_media_type_and_trenggalek_evaluates_at_3() -> None:
     for sop_id in builtin_sops():
         rules = builtin(sop_id).qualification
