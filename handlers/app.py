@@ -17,6 +17,7 @@ from handlers import (
     mydata,
     officials,
     outlet_admin,
+    outlet_lapsing,
     parsing,
     payments,
     questions,
@@ -383,6 +384,7 @@ COMMANDS: dict[str, Command] = {
     "tanya": questions.cmd_ask,
     "media": outlet_admin.cmd_media,
     "perpanjang": outlet_admin.cmd_renew,
+    "kedaluwarsa": outlet_lapsing.cmd_lapsing,
 }
 
 

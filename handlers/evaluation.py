@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import documents
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
+from handlers.outbox import edit_of, prompt_copies
+from handlers.prompts import screen
 from handlers.render import label, render, toast
 from handlers.replies import Button, InlineKeyboard
 from storage.models import Case, MediaOutlet, Task, User
@@ -62,8 +64,29 @@ async def on_button(ctx: Ctx, task_id: int, arg: str) -> None:
         await evaluation.answer(
             ctx.session, case, key, met=what == "y", actor_id=ctx.user.id, now=ctx.now
         )
+        await _tick_when_complete(ctx, task, case, spec)
     ctx.answer()
     await show(ctx, task, case, spec)
+
+
+async def _tick_when_complete(ctx: Ctx, task: Task, case: Case, spec: SopSpec) -> None:
+    """The form answered in full ticks the step's kelengkapan item that stands for it (YAML
+    `evaluation: true`), recorded like a tap, and every copy of the prompt shows it."""
+    step = spec.step(task.step_number)
+    items = [k.key for k in step.kelengkapan if k.evaluation and not task.checklist.get(k.key)]
+    row = await evaluation.of_case(ctx.session, case.id)
+    answers = dict(row.answers) if row else {}
+    if not items or ctx.user is None:
+        return
+    if evaluation.next_open(spec.qualification.evaluation, answers) is not None:
+        return
+    for key in items:
+        await engine.toggle_check(
+            ctx.session, task_id=task.id, actor=ctx.user, key=key, now=ctx.now
+        )
+    shown = await screen(ctx.session, spec, case, task)
+    for prompt in await prompt_copies(ctx.session, task.id):
+        ctx.send(edit_of(prompt, shown.text, shown.markup))
 
 
 async def take_note(ctx: Ctx, text: str) -> None:
@@ -81,6 +104,7 @@ async def take_note(ctx: Ctx, text: str) -> None:
         actor_id=ctx.user.id,
         now=ctx.now,
     )
+    await _tick_when_complete(ctx, task, case, spec)
     await show(ctx, task, case, spec)
 
 

@@ -16,7 +16,7 @@ from handlers.render import SUBJECT_PREFIX, done_word, label, render, shown_leng
 from handlers.replies import Button, EditMessage, InlineKeyboard, SendMessage
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
-from workflow import access, delegation, engine, outlets, terms
+from workflow import access, delegation, engine, outlets, qualification, terms
 from workflow.errors import NotAllowed, NotFound
 from workflow.registry import spec_of
 from workflow.spec import SopSpec
@@ -71,13 +71,49 @@ async def start_request(ctx: Ctx) -> None:
         # The yearly registration ran out: no new request until it is renewed (/perpanjang).
         ctx.say("registration_lapsed", outlet=outlet)
         return
+    if await _grade_refused(ctx, outlet):
+        return
     await ctx.set_state("req:letter")
     if ctx.deps.spec.sop.warnings:
         ctx.say("sop_warnings", warnings=ctx.deps.spec.sop.warnings)
     ctx.say("ask_request_letter", outlet=outlet, markup=skip_keyboard())
 
 
+async def _grade_refused(ctx: Ctx, outlet: MediaOutlet | None) -> bool:
+    """Refuses an outlet whose grade the office does not accept (`accept_grades`), naming what
+    the nearest accepted grade still needs. A legacy outlet (registered before the registry:
+    no registration period on file) is let through: it never went through these rules, and
+    refusing every old partner the day a rule set is switched on would stop the office's work
+    without notice; its first /perpanjang puts it under the rules like any other.
+    Said in the chat, not raised: from the Lewati button an alert would cut the list at 200
+    characters. Callers stop before anything is stored (the letter is not even received)."""
+    if outlet is None or outlet.registered_until is None:
+        return False
+    rules = ctx.deps.spec.qualification
+    today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+    facts = await outlets.facts(ctx.session, outlet)
+    owed = qualification.short_of(rules, facts, today)
+    if owed is None:
+        return False
+    target, needs = owed
+    refusal = NotAllowed(
+        "grade_not_accepted",
+        outlet=outlet.name,
+        grade=qualification.grade(rules, facts, today),
+        accepted=", ".join(rules.accept_grades),
+        target=target,
+        needs=needs,
+        rules=rules,
+    )
+    await ctx.clear_state()
+    ctx.answer()
+    ctx.say("refused", message=refusal.message)
+    return True
+
+
 async def on_request_letter(ctx: Ctx, event: MessageEvent) -> None:
+    if await _grade_refused(ctx, await _outlet(ctx, ctx.user)):  # type: ignore[arg-type]
+        return  # before the letter is received: nothing stored
     try:
         document = await receive(ctx, event, "request_letter", "request_letter")
     except parsing.InputError as error:
@@ -96,6 +132,8 @@ async def submit(ctx: Ctx, attachments: list[int]) -> None:
     outlet = await _outlet(ctx, user)
     if outlet is not None and outlets.is_lapsed(outlet, ctx.now.date()):
         ctx.say("registration_lapsed", outlet=outlet)
+        return
+    if await _grade_refused(ctx, outlet):
         return
     version = await ctx.session.get(SopVersion, ctx.deps.version_id)
     assert version is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.outlet_lapsing import desk_roles
 from handlers.replies import SetCommands
 from workflow import wording
 from workflow.spec import SopSpec
@@ -25,17 +26,20 @@ OFFICIAL = ("tugas", "batal", "bantuan")
 REPORT = "laporan"
 STAFF = "petugas"
 AGENDA = "agenda"
+LAPSING = "kedaluwarsa"
 
 
 def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec) -> SetCommands:
-    """The menu of one chat. Who sees /laporan, /agenda and /petugas is the SOP's data
-    (report_roles, records_roles, manager_roles), the same lists every use of those commands is
-    checked against."""
+    """The menu of one chat. Who sees /laporan, /agenda, /kedaluwarsa and /petugas is the
+    SOP's data (report_roles, records_roles, reports_to, manager_roles), the same lists every
+    use of those commands is checked against."""
     names: list[str] = []
     if roles:
         names += OFFICIAL
     if roles & (set(spec.report_roles) | set(spec.records_roles)):
         names.insert(1, AGENDA)
+    if roles & desk_roles(spec):
+        names.insert(1, LAPSING)
     if roles & set(spec.report_roles):
         names.insert(1, REPORT)
     if roles & set(spec.manager_roles):

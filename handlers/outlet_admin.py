@@ -16,12 +16,16 @@ from storage.models import MediaOutlet, OutletChange, User, UserRole
 from workflow import outlets
 from workflow.errors import NotAllowed
 from workflow.qualification import expiry
+from workflow.spec import SopSpec
 
 
 def contact_role(ctx: Ctx) -> str:
+    return desk_role(ctx.deps.spec)
+
+
+def desk_role(spec: SopSpec) -> str:
     """Who in the office handles applicants' paperwork: the applicant's `reports_to` (Sanggau:
     Petugas Admin, Trenggalek: Fungsional), else the first role of the escalation chain."""
-    spec = ctx.deps.spec
     officials = [key for key, role in spec.roles.items() if not role.applicant]
     return spec.reports_to.get(spec.applicant_role) or (spec.escalation or officials)[0]
 

@@ -36,6 +36,7 @@ def environment() -> Environment:
     )
     env.filters["when"] = _when
     env.filters["day"] = _day
+    env.filters["month"] = timefmt.format_month
     env.filters["span"] = _span
     env.filters["duration"] = _duration
     env.filters["rupiah"] = _rupiah

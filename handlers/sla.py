@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers import outlet_lapsing
 from handlers.callbacks import Callback, Op
 from handlers.outbox import enqueue
 from handlers.outlet_reminders import expiry_due, expiry_reminders
@@ -431,6 +432,7 @@ async def _digest(
         open_cases=await session.scalar(select(func.count(Case.id)).where(Case.status != "closed")),
         waiting=await session.scalar(select(func.count(Case.id)).where(Case.status == "returned")),
         overdue=await _overdue_rows(session, now),
+        lapsing=len(await outlet_lapsing.this_month(session, spec, today)),
     )
     return key, [SendMessage(u.telegram_id, text) for u in readers]
 

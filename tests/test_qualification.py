@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from tests.factories import builtin
 from workflow.loader import builtin_sops, check_definition, parse_spec_text
-from workflow.qualification import OutletFacts, add_months, expiry, grade, missing
+from workflow.qualification import (
+    OutletFacts,
+    accepted,
+    add_months,
+    expiry,
+    grade,
+    missing,
+    short_of,
+)
 from workflow.spec_qualification import MEDIA_TYPES, DewanPers, OutletField
 from workflow.spec_qualification import Qualification as Rules
 
@@ -115,6 +123,13 @@ def test_every_problem_of_a_broken_rule_set_is_reported_with_its_path() -> None:
     assert "steps[number=1].evaluation" in paths  # evaluation step without criteria
 
 
+def test_only_an_evaluation_step_lets_the_form_tick_a_kelengkapan_item() -> None:
+    item = {"key": "lembar", "label": "Lembar isian evaluasi", "evaluation": True}
+    data = {**BASE, "steps": [{**BASE["steps"][0], "kelengkapan": [item]}]}
+    paths = {p.path for p in check_definition(data)}
+    assert "steps[number=1].kelengkapan[0].evaluation" in paths
+
+
 def test_shipped_sops_have_rules_for_every_media_type_and_trenggalek_evaluates_at_3() -> None:
     for sop_id in builtin_sops():
         rules = builtin(sop_id).qualification
@@ -184,3 +199,41 @@ def test_a_validity_adds_whole_months(day: date, months: int) -> None:
     assert end.day == day.day or end.day < day.day  # the 31st becomes a month's last day
     rules = Rules(documents={"x": {"label": "X", "valid_months": months}})  # type: ignore[dict-item]
     assert expiry(rules, "x", day) == end
+
+
+def _fulfil(facts: OutletFacts, need: str | tuple[str, ...]) -> OutletFacts:
+    """The outlet after doing one thing `short_of` named (a tuple: its first option)."""
+    name = need[0] if isinstance(need, tuple) else need
+    fields, documents = dict(facts.fields), dict(facts.documents)
+    status = {"dewan_pers_faktual": "faktual", "dewan_pers_administrasi": "administrasi"}
+    if name in status:
+        fields["dewan_pers"] = status[name]
+    elif name == "sworn_statement":
+        documents["surat_pernyataan"] = None
+    elif name == "publishing_enough":
+        fields["publishing_months"] = 24
+    elif name in ("ukw_utama", "ukw_madya"):
+        fields["chief_editor_ukw"] = "utama"
+    elif name in RULES.documents:
+        documents[name] = None
+    else:
+        fields[name] = "x"
+    return OutletFacts(facts.media_type, fields, documents)
+
+
+@settings(max_examples=200, deadline=None)
+@given(outlets(), st.sampled_from([("A",), ("A", "B")]))  # the best grades, as offices list them
+def test_what_an_outlet_lacks_for_an_accepted_grade_is_enough_to_reach_it(
+    outlet: OutletFacts, accept: tuple[str, ...]
+) -> None:
+    rules = RULES.model_copy(update={"accept_grades": accept})
+    owed = short_of(rules, outlet, TODAY)
+    assert (owed is None) == accepted(rules, outlet, TODAY)
+    assert accepted(rules, outlet, TODAY) == (grade(rules, outlet, TODAY) in accept)
+    if owed is None:
+        return
+    target, needs = owed
+    assert target in accept and needs  # a refusal always names something to do
+    for need in needs:
+        outlet = _fulfil(outlet, need)
+    assert grade(rules, outlet, TODAY) in accept

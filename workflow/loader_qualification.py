@@ -123,6 +123,15 @@ def _evaluation_step_problems(
                     "belum berisi kriteria"
                 ),
             )
+        if not isinstance(step, dict) or step.get("evaluation") is True:
+            continue
+        for i, item in enumerate(_as_list(step.get("kelengkapan"))):
+            if isinstance(item, dict) and item.get("evaluation") is True:
+                yield (
+                    f"steps[number={step.get('number', index)}].kelengkapan[{i}].evaluation",
+                    "hanya langkah dengan lembar isian evaluasi (evaluation: true) yang dapat "
+                    "mencentang kelengkapan ini sendiri",
+                )
 
 
 def _as_list(value: Any) -> list[Any]:

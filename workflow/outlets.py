@@ -217,6 +217,28 @@ async def lapsing(session: AsyncSession, start: date, end: date) -> list[MediaOu
     )
 
 
+async def lapsing_items(
+    session: AsyncSession, start: date, end: date
+) -> list[tuple[MediaOutlet, str, date]]:
+    """What of which outlet runs out in [start, end): its yearly registration ("registration")
+    or one of its papers (the qualification document key), soonest first."""
+    items: list[tuple[MediaOutlet, str, date]] = [
+        (o, "registration", o.registered_until)  # type: ignore[misc]
+        for o in await lapsing(session, start, end)
+    ]
+    found = await session.execute(
+        select(Document, MediaOutlet)
+        .join(MediaOutlet, MediaOutlet.id == Document.outlet_id)
+        .where(Document.expires_on >= start, Document.expires_on < end)
+    )
+    for doc, outlet in found.all():
+        # Only the newest copy of a paper counts (as in `facts`): a renewed paper is not lapsing.
+        newest = next(d for d in await papers(session, outlet) if d.kind == doc.kind)
+        if newest.id == doc.id and doc.expires_on is not None:
+            items.append((outlet, doc.kind, doc.expires_on))
+    return sorted(items, key=lambda i: (i[2], i[0].name, i[0].id, i[1]))
+
+
 async def all_outlets(session: AsyncSession) -> list[MediaOutlet]:
     return list(
         await session.scalars(select(MediaOutlet).order_by(MediaOutlet.name, MediaOutlet.id))

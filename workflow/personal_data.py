@@ -2,7 +2,9 @@
 take away, and its erasure. Erasure keeps the audit trail and the cases (the office must account
 for them, and the compliance report counts them) but no name, NIK, phone or file of the person:
 the user row becomes an anonymous "Pemohon terhapus #id", their files are deleted from the
-archive, and their name, NIK and phone are struck from queued and sent message copies.
+archive (except an outlet's papers while other journalists still represent it: the company's,
+see `_company_papers`), and their name, NIK and phone are struck from queued and sent
+message copies.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from storage.models import (
     MediaOutlet,
     NewsItem,
     Outbox,
+    OutletMember,
     Task,
     TaskPrompt,
     User,
@@ -175,6 +178,28 @@ async def erase_documents(session: AsyncSession, archive: Archive, docs: list[Do
     return deleted
 
 
+async def _company_papers(
+    session: AsyncSession, user: User, docs: list[Document]
+) -> list[Document]:
+    """The person's uploads that stay: papers filed on an outlet (deed, NIB, company NPWP, Dewan
+    Pers certificate...) while another journalist still represents that outlet. They are the
+    company's documents, not the uploader's personal data (UU 27/2022 protects the person, and
+    the company's other journalists and the office rely on them); the person's own papers
+    (press card, ID, letters, screenshots: no outlet) always go. With no other member left,
+    nobody represents the company to keep them current, so they go with the person."""
+    outlet_ids = {d.outlet_id for d in docs if d.outlet_id is not None}
+    if not outlet_ids:
+        return []
+    staffed = set(
+        await session.scalars(
+            select(OutletMember.outlet_id).where(
+                OutletMember.outlet_id.in_(outlet_ids), OutletMember.user_id != user.id
+            )
+        )
+    )
+    return [d for d in docs if d.outlet_id in staffed]
+
+
 @dataclass
 class Erasure:
     user_id: int
@@ -235,8 +260,14 @@ async def erase(
             )
         )
     docs = await _documents(session, user)
+    kept = await _company_papers(session, user, docs)
+    for paper in kept:
+        # The name the uploader gave the file may carry theirs (in any spelling): a neutral one.
+        paper.file_name = f"{paper.kind}{Path(paper.file_name).suffix.lower()[:10]}"
+    docs = [d for d in docs if d not in kept]
     doc_ids = [d.id for d in docs]
     deleted = await erase_documents(session, archive, docs)
+    await session.execute(delete(OutletMember).where(OutletMember.user_id == user.id))
     export_path(archive, user).unlink(missing_ok=True)
     # Message copies: their own chat's are gone; elsewhere their name, NIK and phone are struck.
     await session.execute(delete(TaskPrompt).where(TaskPrompt.chat_id == user.telegram_id))

@@ -108,3 +108,46 @@ def grade(rules: Qualification, facts: OutletFacts, today: date) -> str | None:
         if rule_holds(rules, rule, facts, today):
             return rule.grade
     return None
+
+
+def accepted(rules: Qualification, facts: OutletFacts, today: date) -> bool:
+    """May this outlet partner: its grade is one the rules accept (no accept_grades: any)."""
+    return not rules.accept_grades or grade(rules, facts, today) in rules.accept_grades
+
+
+def _unmet(
+    rules: Qualification, rule: GradeRule, facts: OutletFacts, today: date
+) -> list[str | tuple[str, ...]]:
+    """What `rule` still needs: the missing items behind documents/fields_complete, each other
+    condition that fails, and an `any` group that none of holds (as a tuple: one of them)."""
+    out: list[str | tuple[str, ...]] = []
+    owed = missing(rules, facts, today)
+    for condition in rule.all:
+        if holds(rules, condition, facts, today):
+            continue
+        if condition is GradeCondition.documents_complete:
+            out += [n for n in owed if rules.is_document(n) and n not in out]
+        elif condition is GradeCondition.fields_complete:
+            out += [n for n in owed if not rules.is_document(n) and n not in out]
+        else:
+            out.append(condition.value)
+    if rule.any and not any(holds(rules, c, facts, today) for c in rule.any):
+        out.append(tuple(c.value for c in rule.any))
+    return out
+
+
+def short_of(
+    rules: Qualification, facts: OutletFacts, today: date
+) -> tuple[str, list[str | tuple[str, ...]]] | None:
+    """The accepted grade nearest to reach and what it still needs (None: already accepted).
+    Items are qualification item keys or grade condition keys; a tuple means one of them."""
+    if accepted(rules, facts, today):
+        return None
+    options = [
+        (rule.grade, _unmet(rules, rule, facts, today))
+        for rule in rules.grades
+        if rule.grade in rules.accept_grades
+    ]
+    # Fewest things to do; on a tie the lower grade (the rules list the best first), the one
+    # an outlet reaches sooner (e.g. a sworn statement before a factual verification).
+    return min(reversed(options), key=lambda o: len(o[1])) if options else None

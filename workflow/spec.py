@@ -88,6 +88,9 @@ class Kelengkapan(Frozen):
     label: str
     required: bool = True
     document: str | None = None  # a document kind that must be attached (e.g. press_card)
+    # Ticked by the step's evaluation form once every criterion is answered (the form is the
+    # paper: a second tap on "Semua lengkap" would only repeat it). Only on `evaluation` steps.
+    evaluation: bool = False
 
 
 class Step(Frozen):

@@ -63,6 +63,11 @@ def format_date(d: date) -> str:
     return _babel_format_date(d, "d MMMM y", locale=LOCALE)
 
 
+def format_month(d: date) -> str:
+    """A calendar month: "Desember 2026"."""
+    return _babel_format_date(d, "LLLL y", locale=LOCALE)
+
+
 def format_span(td: timedelta, *, fold_days: bool = True) -> str:
     """A length of time: "2 hari 3 jam 5 menit"; under a minute is "kurang dari 1 menit".
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage.models import Document, Evaluation
 from tests.e2e.conftest import BotUnderTest
-from tests.e2e.helpers import approve, evaluate, message_with
+from tests.e2e.helpers import approve, current, evaluate, message_with
 
 TRENGGALEK = {
     "sekretaris": "Sri Sekretaris",
@@ -49,7 +49,13 @@ async def test_evaluation_form_at_step_3_is_saved_shown_and_printed(
     await fajar.press("📎 Dokumen", message_id=fajar.bot_messages[-1].message_id)
     assert fajar.documents  # the case's and the outlet's papers, one tap away
 
-    await approve(fajar, "Kirim hasil evaluasi")
+    # The completed form ticked its kelengkapan item: the action needs no "Semua lengkap" tap.
+    prompt = message_with(fajar, "Kirim hasil evaluasi")
+    await fajar.press("Kirim hasil evaluasi", message_id=prompt.message_id)
+    if "✅ Ya" in fajar.buttons(current(fajar, prompt)):
+        await fajar.press("✅ Ya", message_id=prompt.message_id)
+    handled = current(fajar, prompt)
+    assert "oleh" in handled.text and not fajar.buttons(handled), handled.text
     for official, step in ((who["kasi"], "Langkah 4/7"), (who["kabid"], None)):
         if step is None:
             await approve(who["kasi"], "Usulkan kerja sama")
