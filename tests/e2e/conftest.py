@@ -192,7 +192,10 @@ async def bot(
 ) -> AsyncIterator[BotUnderTest]:
     if db_url.startswith("postgresql"):
         await _fresh_postgres(db_url)
-    fake = FakeTelegram(token=TOKEN)
+    # Flood control at the pace the bot is given here (one message per 0.1 s after a burst of
+    # 3, against Telegram's 1 s): a 429 would wait its retry_after on the manual clock, which
+    # never moves by itself, so the fake refills at the same tenfold speed.
+    fake = FakeTelegram(token=TOKEN, flood_rate=10.0)
     await fake.start()
     settings = Settings(
         bot_token=SecretStr(TOKEN),
