@@ -115,22 +115,26 @@ def free_text(text: str, limit: int) -> str:
     return value
 
 
+def _day(value: str) -> date | None:
+    """24-11-2026, 24/11/2026, 24.11.2026 or 2026-11-24; None for another shape. Raises
+    ValueError for a day the calendar does not have (31-02-2026)."""
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
+    if match:
+        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if iso:
+        return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    return None
+
+
 def past_date(text: str, today: date) -> date:
     """A date not in the future (24-11-2025, 24/11/2025, 2025-11-24)."""
-    value = text.strip()
-    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
     try:
-        if match:
-            day = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        elif iso:
-            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        else:
-            raise InputError("past_date_format")
+        day = _day(text.strip())
     except ValueError as exc:
-        if isinstance(exc, InputError):
-            raise
         raise InputError("date_not_real") from exc
+    if day is None:
+        raise InputError("past_date_format")
     if day > today:
         raise InputError("date_in_future")
     return day
@@ -155,16 +159,13 @@ def news_title(text: str) -> str:
 def calendar_date(text: str) -> date:
     """24-11-2026, 24/11/2026 or 2026-11-24 (a day of a deputy's period)."""
     value = text.strip()
-    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
     try:
-        if match:
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        if iso:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        day = _day(value)
     except ValueError as exc:
         raise InputError("date_not_in_calendar", value=value) from exc
-    raise InputError("office_date_format", value=value)
+    if day is None:
+        raise InputError("office_date_format", value=value)
+    return day
 
 
 def published_date(text: str, today: date) -> date:
@@ -174,19 +175,12 @@ def published_date(text: str, today: date) -> date:
         return today
     if value == "kemarin":
         return today - timedelta(days=1)
-    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", value)
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
     try:
-        if match:
-            day = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        elif iso:
-            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        else:
-            raise InputError("date_format")
+        day = _day(value)
     except ValueError as exc:
-        if isinstance(exc, InputError):
-            raise
         raise InputError("date_impossible") from exc
+    if day is None:
+        raise InputError("date_format")
     if day > today:
         raise InputError("date_future")
     if day < today - timedelta(days=366):
