@@ -13,9 +13,10 @@ PACKAGES = ("handlers", "workflow", "storage")
 
 PROBE = """
 import importlib, sys
+ours = {"handlers", "workflow", "storage", "bot"}
 failed = []
 for name in sys.argv[1:]:
-    for loaded in [m for m in sys.modules if m.split(".")[0] in {"handlers", "workflow", "storage", "bot"}]:
+    for loaded in [m for m in sys.modules if m.split(".")[0] in ours]:
         del sys.modules[loaded]
     try:
         importlib.import_module(name)
