@@ -146,7 +146,9 @@ async def run_demo(settings: Settings, framework: str = "aiogram") -> str:
     # Each run is its own fake Telegram, whose update ids start again: as a bot of its own (a
     # new bot id) its updates are not taken for ones an earlier run already handled.
     token = DEMO_TOKEN.format(bot_id=random.SystemRandom().randrange(10**9, 10**10))
-    fake = FakeTelegram(token=token, bot_username="mitramedia_demo_bot")
+    # Flood control refills at the pace the bot is given below (ten times Telegram's): a 429
+    # would otherwise hold a chat's next rows a second while the script already looks for them.
+    fake = FakeTelegram(token=token, bot_username="mitramedia_demo_bot", flood_rate=10.0)
     await fake.start()
     demo_settings = settings.model_copy(
         update={
