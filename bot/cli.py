@@ -19,6 +19,7 @@ from bot.cli_report import report_app
 from bot.cli_sop import sop_app
 from bot.cli_user import user_app
 from bot.config import Settings
+from workflow.wording import phrase
 
 # Locals in tracebacks could carry the bot token: never show them.
 app = typer.Typer(
@@ -210,13 +211,13 @@ def link(
     spec = load_spec(resolve_sop(settings.sop))
     bot_name = username or _bot_username(settings)
     if not bot_name:  # a poster with a placeholder would be printed and hung up wrong
-        typer.echo("Username bot tidak diketahui: isi BOT_TOKEN atau --username.", err=True)
+        typer.echo(phrase("cli", "username_unknown"), err=True)
         raise typer.Exit(1)
     url = f"https://t.me/{bot_name}"
     png, pdf = poster.write(url, spec.office.name, spec.office.unit, output, f"poster-{bot_name}")
-    typer.echo(f"Tautan untuk wartawan: {url}")
-    typer.echo(f"Poster: {png}")
-    typer.echo(f"Poster (cetak A4): {pdf}")
+    typer.echo(phrase("cli", "link_url", url=url))
+    typer.echo(phrase("cli", "link_png", path=png))
+    typer.echo(phrase("cli", "link_pdf", path=pdf))
 
 
 async def _make_invite(

@@ -10,6 +10,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.config import Settings
+from workflow.wording import phrase
+
+
+def _said(name: str, **data: object) -> str:
+    return phrase("cli", name, **data)
+
 
 media_center_app = typer.Typer(
     help="Grup Telegram Media Center: catatan setiap kerja sama.", no_args_is_help=True
@@ -42,7 +48,7 @@ def set_group(
 ) -> None:
     """Jadikan grup ini Media Center; bot yang berjalan mengirim pesan pembuka ke sana."""
     if chat_id >= 0:
-        typer.echo("Id grup Telegram selalu negatif (mis. -1001234567890).", err=True)
+        typer.echo(_said("group_id_negative"), err=True)
         raise typer.Exit(1)
 
     async def work(session: Any, now: datetime) -> None:
@@ -57,7 +63,7 @@ def set_group(
         )
 
     _run(work)
-    typer.echo(f"Media Center: grup {chat_id}. Bot yang berjalan mengirim pesan pembuka ke sana.")
+    typer.echo(_said("media_center_set", chat_id=chat_id))
 
 
 @media_center_app.command("show")
@@ -71,10 +77,10 @@ def show() -> None:
 
     group = _run(work)
     if group is None:
-        typer.echo("Media Center belum dipasang (mitramedia media-center set CHAT_ID atau link).")
+        typer.echo(_said("media_center_none"))
         return
     typer.echo(
-        f"Media Center: grup {group['chat_id']} (dipasang {group['since']}, oleh {group['by']})."
+        _said("media_center_shown", chat_id=group["chat_id"], since=group["since"], by=group["by"])
     )
 
 
@@ -87,7 +93,7 @@ def unset() -> None:
 
         return await media_center.unset(session)
 
-    typer.echo("Media Center dilepas." if _run(work) else "Media Center memang belum dipasang.")
+    typer.echo(_said("media_center_unset", was=_run(work)))
 
 
 @media_center_app.command("link")
@@ -108,4 +114,4 @@ def link(
 
         name = _bot_username(Settings()) or "<username_bot>"
     typer.echo(f"  https://t.me/{name}?startgroup={code}")
-    typer.echo("Berlaku 72 jam, sekali pakai. Tautan baru membatalkan yang lama.")
+    typer.echo(_said("media_center_link_valid"))

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.config import Settings
+from workflow.wording import phrase
 
 outlet_app = typer.Typer(help="Daftar perusahaan media (registri media).", no_args_is_help=True)
 
@@ -81,7 +82,7 @@ def show(code: Annotated[str, typer.Argument(help="Kode media, mis. M0001")]) ->
     settings = _prepare()
     rows = asyncio.run(_rows(settings, code))
     if not rows:
-        typer.echo(f"Media {code} tidak ditemukan.", err=True)
+        typer.echo(phrase("cli", "outlet_unknown", code=code), err=True)
         raise typer.Exit(1)
     from handlers.render import item_label, label
     from workflow.loader import load_spec, resolve_sop
