@@ -31,7 +31,7 @@ from bot.runtime import build_adapter
 from handlers.officials import create_invite
 from handlers.render import render
 from storage.db import transaction
-from storage.models import Agreement, Case, Task, User, UserRole
+from storage.models import Account, Agreement, Case, Task, UserRole
 from workflow import engine
 from workflow.spec import ActionKind, SopSpec
 
@@ -194,7 +194,9 @@ async def _retire_earlier_demo_officials(product) -> None:  # type: ignore[no-un
     """A demo run before this one left officials whose chats only existed on its own fake
     server; they must not be prompted now (Telegram would answer 'chat not found')."""
     async with transaction(product.sessions) as session:
-        ids = select(User.id).where(User.telegram_id.between(*DEMO_IDS))
+        ids = select(Account.user_id).where(
+            Account.platform == "telegram", Account.external_id.between(*DEMO_IDS)
+        )
         await session.execute(delete(UserRole).where(UserRole.user_id.in_(ids)))
 
 

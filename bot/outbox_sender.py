@@ -115,8 +115,10 @@ class OutboxSender:
         worker: str = "",
         limits: Limits | None = None,
         policy: Policy | None = None,
+        platform: str = "telegram",
     ) -> None:
         self.sessions, self.api, self.clock, self.spec = sessions, api, clock, spec
+        self.platform = platform  # one sender per platform: its rows, its API, its limits
         self.worker = worker[:64]
         self.limits = limits or Limits()
         self.policy = policy or Policy()
@@ -286,14 +288,18 @@ class OutboxSender:
         pending = (
             await session.execute(
                 select(Outbox.id, Outbox.chat_id, Outbox.next_attempt_at, Outbox.lease_until)
-                .where(Outbox.state == "pending")
+                .where(Outbox.state == "pending", Outbox.platform == self.platform)
                 .order_by(Outbox.id)
                 .limit(self.policy.batch)
             )
         ).all()
         if not pending:
             return []
-        away = set(await session.scalars(select(ChatReach.chat_id)))
+        away = set(
+            await session.scalars(
+                select(ChatReach.chat_id).where(ChatReach.platform == self.platform)
+            )
+        )
         heads = _heads(pending, away, now, self.policy.per_chat)
         if not heads:
             return []
@@ -446,7 +452,9 @@ class OutboxSender:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
             await _mark(session, row, error="403")
-            new = await ledger.mark_unreachable(session, row.chat_id, description, now)
+            new = await ledger.mark_unreachable(
+                session, row.chat_id, description, now, row.platform
+            )
             if new is not None:
                 log.info("chat %s unreachable (%s): its messages wait", row.chat_id, description)
                 await report_unreachable(session, self.spec, new, now)
@@ -615,8 +623,11 @@ def _prefix(ids: list[int], locked: set[int]) -> list[int]:
     return out
 
 
-def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSender:
-    """The product's sender over an adapter's API; the app wakes it after every commit."""
+def sender_for(
+    product: Product, api: ApiPort, settings: Settings, platform: str = "telegram"
+) -> OutboxSender:
+    """The product's sender of one platform's rows over that platform's API; the app wakes it
+    (and the other platforms' senders) after every commit."""
     from bot.scheduler import worker_name
 
     sender = OutboxSender(
@@ -631,6 +642,7 @@ def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSend
             chat_burst=settings.pace_burst,
             chat_interval=settings.pace_interval,
         ),
+        platform=platform,
     )
-    product.app.on_queued = sender.wake
+    product.app.wakes(sender.wake)
     return sender

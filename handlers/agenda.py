@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Ctx
 from handlers.render import render, words
-from handlers.replies import Reply, SendDocument
+from handlers.replies import Reply, document
 from workflow import documents, records
 from workflow.records import AgendaRow
 
@@ -38,7 +38,7 @@ async def cmd_agenda(ctx: Ctx, arg: str = "") -> None:
     folder = ctx.deps.files_dir / "reports"
     name = f"buku-agenda-{year}.xlsx"
     path = folder / f"buku-agenda-{year}-{ctx.chat_id}.xlsx"  # one per chat and year: no pile
-    office, tz, chat = spec.office.name, spec.office.timezone, ctx.chat_id
+    office, tz, chat = spec.office.name, spec.office.timezone, ctx.chat
     caption = render("agenda_caption", year=year, count=len(rows))
 
     drawing = ctx.deps.drawing
@@ -47,7 +47,7 @@ async def cmd_agenda(ctx: Ctx, arg: str = "") -> None:
         # The workbook is drawn after the commit, in a drawing worker: no transaction and no
         # other update waits on openpyxl.
         await drawing.run(write_agenda, path, year, rows, office, tz)
-        return [SendDocument(chat, name, str(path), XLSX, caption=caption)]
+        return [document(chat, name, str(path), XLSX, caption=caption)]
 
     ctx.later.append(draw)
 

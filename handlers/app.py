@@ -28,17 +28,18 @@ from handlers import (
 )
 from handlers.callbacks import Op, unpack
 from handlers.content import is_unknown_content, unknown_content_reply
-from handlers.context import Ctx, Deps, Job, find_user
+from handlers.context import Ctx, Deps, Job
 from handlers.delivery_notices import report_unreachable
-from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent
+from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent, SeenEvent
 from handlers.menus import commands_for, default_commands, role_extras
 from handlers.outbox import enqueue
 from handlers.ports import FileFetcher
 from handlers.prefetch import prefetch
 from handlers.render import fit, render, toast
-from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage
+from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage, message
 from handlers.uploads import receive
-from storage import ledger
+from storage import accounts, ledger
+from storage.accounts import find_user
 from storage.db import transaction
 from storage.models import Case, Task, TaskPrompt
 from workflow import delegation, media_center, office
@@ -53,9 +54,9 @@ class MitraApp:
     replies as outbox rows (delivered by the sender after the commit). What `handle` returns is
     only what must go at once and is worthless later: the answer to a pressed button."""
 
-    platform = "telegram"
     # Update ids count per bot: another bot (a new token, the playground's fake) starts its own
-    # sequence, so the ids recorded are scoped to the bot that sent them.
+    # sequence, so the ids recorded are scoped to the bot that sent them. Per platform: a
+    # WhatsApp update's id is its message's number (bot/whatsapp/ids.py), a sequence of its own.
     update_scope = "telegram"
 
     def __init__(
@@ -65,16 +66,31 @@ class MitraApp:
         self.clock = clock
         self.deps = deps
         self.on_queued: Callable[[], None] = lambda: None  # the sender's wake-up
+        self._wakers: list[Callable[[], None]] = []
+
+    def wakes(self, waker: Callable[[], None]) -> None:
+        """Adds a sender to wake after every commit (one per platform)."""
+        self._wakers.append(waker)
+        wakers = list(self._wakers)
+
+        def wake_all() -> None:
+            for wake in wakers:
+                wake()
+
+        self.on_queued = wake_all if len(wakers) > 1 else waker
 
     async def startup(self) -> list[Reply]:
         return [default_commands()]
 
-    async def prompt_sent(self, ref: PromptRef, chat_id: int, message_id: int) -> None:
+    async def prompt_sent(
+        self, ref: PromptRef, chat_id: int, message_id: int, platform: str = "telegram"
+    ) -> None:
         async with transaction(self.sessions) as session:
             session.add(
                 TaskPrompt(
                     task_id=ref.task_id,
                     user_id=ref.user_id,
+                    platform=platform,
                     chat_id=chat_id,
                     message_id=message_id,
                     sent_at=self.clock.now().astimezone(UTC),
@@ -84,6 +100,9 @@ class MitraApp:
     async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:
         if isinstance(event, MemberEvent):
             await self._membership(event)
+            return []
+        if isinstance(event, SeenEvent):
+            await self._seen(event)
             return []
         if isinstance(event, MessageEvent) and not event.private:
             await self._group(event)  # the bot works in private chats, but for binding a group
@@ -108,7 +127,7 @@ class MitraApp:
         except WorkflowError as refusal:
             return await self._refuse(event, refusal.message)
         except Exception:
-            log.exception("update from %s failed", event.sender.telegram_id)
+            log.exception("update from a %s chat failed", event.sender.platform)
             return await self._refuse(event, None)
         self.on_queued()
         for job in later:
@@ -118,15 +137,26 @@ class MitraApp:
     async def _first_time(self, session: AsyncSession, event: Event) -> bool:
         """Records the update (a redelivery changes nothing); a person who writes to us, or
         unblocks the bot, can be reached again, so their waiting messages may go."""
+        platform = event.sender.platform
         if event.update_id is not None and not await ledger.first_time(
-            session, event.update_id, self.clock.now(), self.update_scope
+            session, event.update_id, self.clock.now(), self._scope(platform)
         ):
             log.info("update %s already handled: skipped", event.update_id)
             return False
         blocking = isinstance(event, MemberEvent) and event.status == "kicked"
-        if not blocking and await ledger.reachable_again(session, event.chat_id):
-            log.info("chat %s is reachable again", event.chat_id)
+        if not blocking:
+            await accounts.wrote(session, platform, event.sender.account_id, self.clock.now())
+            if await ledger.reachable_again(session, event.chat_id, platform):
+                log.info("a %s chat is reachable again", platform)
         return True
+
+    def _scope(self, platform: str) -> str:
+        return self.update_scope if platform == "telegram" else platform
+
+    async def _seen(self, event: SeenEvent) -> None:
+        async with transaction(self.sessions) as session:
+            await self._first_time(session, event)
+        self.on_queued()
 
     async def _membership(self, event: MemberEvent) -> None:
         """The user blocked the bot ("kicked"): their messages wait, the office is told once."""
@@ -135,7 +165,7 @@ class MitraApp:
                 return
             if event.status == "kicked":
                 new = await ledger.mark_unreachable(
-                    session, event.chat_id, "blocked", self.clock.now(), self.platform
+                    session, event.chat_id, "blocked", self.clock.now(), event.sender.platform
                 )
                 if new is not None:
                     await report_unreachable(session, self.deps.spec, new, self.clock.now())
@@ -153,10 +183,18 @@ class MitraApp:
             if not await self._first_time(session, event):
                 return
             bound = await media_center.bind(
-                session, code, event.chat_id, now, by=f"telegram:{event.sender.telegram_id}"
+                session,
+                code,
+                event.chat_id,
+                now,
+                by=f"{event.sender.platform}:{event.sender.account_id}",
             )
             log.info("Media Center group %s: %s", event.chat_id, "bound" if bound else "refused")
-            reply = SendMessage(event.chat_id, render("media_center_bound", bound=bound))
+            reply = SendMessage(
+                event.chat_id,
+                render("media_center_bound", bound=bound),
+                platform=event.sender.platform,
+            )
             await enqueue(session, [reply], now)
         self.on_queued()
 
@@ -193,7 +231,7 @@ class MitraApp:
         if isinstance(event, CallbackEvent):
             plain = message or toast("error")
             return [AnswerCallback(event.callback_id, plain[:200], alert=True)]
-        return [SendMessage(event.chat_id, text)]
+        return [SendMessage(event.chat_id, text, platform=event.sender.platform)]
 
     async def _context(self, session: AsyncSession, event: Event, files: FileFetcher) -> Ctx:
         ctx = Ctx(
@@ -205,8 +243,8 @@ class MitraApp:
             files=files,
             callback_id=event.callback_id if isinstance(event, CallbackEvent) else None,
         )
-        ctx.user = await find_user(session, event.sender.telegram_id)
-        ctx.state = await conversation.load(session, event.sender.telegram_id)
+        ctx.user = await find_user(session, event.sender.platform, event.sender.account_id)
+        ctx.state = await conversation.load(session, ctx.chat)
         return ctx
 
     async def _dispatch(self, ctx: Ctx, event: MessageEvent | CallbackEvent) -> None:
@@ -309,11 +347,11 @@ async def cmd_start(ctx: Ctx, arg: str) -> None:
     if user is not None and user.is_journalist:
         await ctx.clear_state()
         ctx.say("menu_journalist")
-        ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
+        ctx.send(commands_for(ctx.chat, user.role_keys, True, ctx.deps.spec))
     elif user is not None and user.role_keys:
         await ctx.clear_state()
         roles = ", ".join(ctx.deps.spec.role_name(r) for r in sorted(user.role_keys))
-        menu = commands_for(ctx.chat_id, user.role_keys, False, ctx.deps.spec)
+        menu = commands_for(ctx.chat, user.role_keys, False, ctx.deps.spec)
         ctx.say("menu_official", roles=roles, extra=role_extras(menu))
         ctx.send(menu)
     elif registration.in_registration(ctx.state.name):
@@ -342,13 +380,13 @@ async def cmd_help(ctx: Ctx, _arg: str) -> None:
         parts.append(render("menu_journalist", tz=ctx.tz))
     if user is not None and user.role_keys:
         roles = ", ".join(spec.role_name(r) for r in sorted(user.role_keys))
-        menu = commands_for(ctx.chat_id, user.role_keys, False, spec)
+        menu = commands_for(ctx.chat, user.role_keys, False, spec)
         parts.append(render("menu_official", tz=ctx.tz, roles=roles, extra=role_extras(menu)))
     if user is None or not (user.is_journalist or user.role_keys):
         parts.append(render("help_guest", tz=ctx.tz))
     asks = user is None or user.is_journalist or not user.role_keys
     parts.append(render("office_contact", office=office.contact(spec), asks=asks))
-    ctx.send(SendMessage(ctx.chat_id, fit("\n\n".join(parts))))
+    ctx.send(message(ctx.chat, fit("\n\n".join(parts))))
 
 
 async def cmd_request(ctx: Ctx, _arg: str) -> None:

@@ -20,4 +20,5 @@ def is_unknown_content(event: MessageEvent) -> bool:
 def unknown_content_reply(event: MessageEvent) -> list[Reply]:
     if not event.private:
         return []
-    return [SendMessage(event.chat_id, render("unsupported_content"))]
+    text = render("unsupported_content")
+    return [SendMessage(event.chat_id, text, platform=event.sender.platform)]

@@ -7,17 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import conversation
 from handlers.conversation import State
 from handlers.events import Sender
+from handlers.platforms import Chat
 from handlers.ports import FileFetcher
 from handlers.render import render
 from handlers.replies import AnswerCallback, Markup, Reply, SendMessage
+from storage.accounts import find_account
 from storage.archive import Archive
-from storage.models import User
+from storage.models import Account, User
 from workflow.drawing import DrawPool
 from workflow.signing import Certificate
 from workflow.spec import SopSpec
@@ -65,8 +66,18 @@ class Ctx:
     def tz(self) -> str:
         return self.deps.spec.office.timezone
 
+    @property
+    def platform(self) -> str:
+        return self.sender.platform
+
+    @property
+    def chat(self) -> Chat:
+        """The chat this update came from, where its answers go."""
+        return Chat(self.sender.platform, self.chat_id)
+
     def say(self, template: str, /, markup: Markup = None, **context: object) -> None:
-        self.out.append(SendMessage(self.chat_id, render(template, tz=self.tz, **context), markup))
+        text = render(template, tz=self.tz, **context)
+        self.out.append(SendMessage(self.chat_id, text, markup, platform=self.platform))
 
     def send(self, reply: Reply) -> None:
         self.out.append(reply)
@@ -78,27 +89,27 @@ class Ctx:
 
     async def set_state(self, name: str, **data: object) -> None:
         self.state = State(name, dict(data), self.now)
-        await conversation.save(
-            self.session, self.sender.telegram_id, name, self.state.data, self.now
-        )
+        await conversation.save(self.session, self.chat, name, self.state.data, self.now)
 
     async def clear_state(self) -> None:
         self.state = State()
-        await conversation.clear(self.session, self.sender.telegram_id)
-
-
-async def find_user(session: AsyncSession, telegram_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+        await conversation.clear(self.session, self.chat)
 
 
 async def ensure_user(ctx: Ctx) -> User:
+    """The person talking, made a user (with this chat as their account) if they are new."""
     if ctx.user is None:
+        account = await find_account(ctx.session, ctx.platform, ctx.sender.account_id)
+        if account is None:
+            account = Account(
+                platform=ctx.platform, external_id=ctx.sender.account_id, created_at=ctx.now
+            )
         ctx.user = User(
-            telegram_id=ctx.sender.telegram_id,
             name=ctx.sender.full_name[:200] or "Pengguna",
             username=ctx.sender.username,
             created_at=ctx.now,
             roles=[],  # loaded, so role checks never lazy-load outside the event loop
+            accounts=[account],
         )
         ctx.session.add(ctx.user)
         await ctx.session.flush()

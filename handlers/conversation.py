@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.platforms import Chat
 from storage.models import Conversation
 
 # States that wait for typed text (or a Ya/Batal answer) about one task: they belong to that
@@ -29,22 +30,26 @@ class State:
         return self.updated_at is not None and now - self.updated_at > ttl
 
 
-async def load(session: AsyncSession, telegram_id: int) -> State:
-    row = await session.get(Conversation, telegram_id)
+async def load(session: AsyncSession, chat: Chat) -> State:
+    row = await session.get(Conversation, (chat.platform, chat.id))
     return State(row.state, dict(row.data), row.updated_at) if row else State()
 
 
 async def save(
-    session: AsyncSession, telegram_id: int, name: str, data: dict[str, Any], now: datetime
+    session: AsyncSession, chat: Chat, name: str, data: dict[str, Any], now: datetime
 ) -> None:
-    row = await session.get(Conversation, telegram_id)
+    row = await session.get(Conversation, (chat.platform, chat.id))
     if row is None:
-        session.add(Conversation(telegram_id=telegram_id, state=name, data=data, updated_at=now))
+        session.add(
+            Conversation(
+                platform=chat.platform, chat_id=chat.id, state=name, data=data, updated_at=now
+            )
+        )
     else:
         row.state, row.data, row.updated_at = name, data, now
 
 
-async def clear(session: AsyncSession, telegram_id: int) -> None:
-    row = await session.get(Conversation, telegram_id)
+async def clear(session: AsyncSession, chat: Chat) -> None:
+    row = await session.get(Conversation, (chat.platform, chat.id))
     if row is not None:
         await session.delete(row)

@@ -14,8 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.outbox import enqueue
+from handlers.platforms import Chat, chat_of, chats_of
 from handlers.render import render
-from handlers.replies import SendMessage
+from handlers.replies import message
+from storage.accounts import find_user
 from storage.models import ChatReach, Outbox, User, UserRole
 from workflow.spec import SopSpec
 
@@ -33,8 +35,12 @@ async def _desk(session: AsyncSession, spec: SopSpec) -> list[User]:
     )
 
 
-async def _person(session: AsyncSession, chat_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.telegram_id == chat_id))
+async def _person(session: AsyncSession, chat: Chat) -> User | None:
+    return await find_user(session, chat.platform, chat.id)
+
+
+def _among(desk: list[User], chat: Chat) -> bool:
+    return any(chat in chats_of(u) for u in desk)
 
 
 async def report_unreachable(
@@ -42,13 +48,18 @@ async def report_unreachable(
 ) -> None:
     """Once per episode: the person blocked the bot (or never started it); their messages wait."""
     desk = await _desk(session, spec)
-    if reach.reported or any(u.telegram_id == reach.chat_id for u in desk):
+    chat = Chat(reach.platform, reach.chat_id)
+    if reach.reported or _among(desk, chat):
         return
-    person = await _person(session, reach.chat_id)
+    person = await _person(session, chat)
     waiting = len(
         list(
             await session.scalars(
-                select(Outbox.id).where(Outbox.chat_id == reach.chat_id, Outbox.state == "pending")
+                select(Outbox.id).where(
+                    Outbox.platform == chat.platform,
+                    Outbox.chat_id == chat.id,
+                    Outbox.state == "pending",
+                )
             )
         )
     )
@@ -60,16 +71,17 @@ async def report_unreachable(
         waiting=waiting,
     )
     reach.reported = True
-    await enqueue(session, [SendMessage(u.telegram_id, text) for u in desk], now)
+    await enqueue(session, [message(chat_of(u), text) for u in desk], now)
 
 
 async def report_dead(session: AsyncSession, spec: SopSpec, row: Outbox, now: datetime) -> None:
     """A message given up on (Telegram refused it, or hours of failures): the desk may follow up
     by phone; nothing about the message's own text is repeated."""
     desk = await _desk(session, spec)
-    if any(u.telegram_id == row.chat_id for u in desk):
+    chat = Chat(row.platform, row.chat_id)
+    if _among(desk, chat):
         return
-    person = await _person(session, row.chat_id)
+    person = await _person(session, chat)
     text = render(
         "delivery_dead",
         tz=spec.office.timezone,
@@ -77,4 +89,4 @@ async def report_dead(session: AsyncSession, spec: SopSpec, row: Outbox, now: da
         created=row.created_at,
         attempts=row.attempts,
     )
-    await enqueue(session, [SendMessage(u.telegram_id, text) for u in desk], now)
+    await enqueue(session, [message(chat_of(u), text) for u in desk], now)

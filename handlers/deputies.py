@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import parsing
 from handlers.context import Ctx
+from handlers.platforms import chat_of, chats_of
 from handlers.prompts import keyboard, prompt_text
 from handlers.render import render
-from handlers.replies import PromptRef, Reply, SendMessage
+from handlers.replies import PromptRef, Reply, message
 from storage.models import Case, Delegation, Task, User
 from workflow import delegation, engine
 from workflow.errors import NotAllowed
@@ -53,8 +54,8 @@ async def appointed(
     if deputy is None:
         return []
     out: list[Reply] = [
-        SendMessage(
-            deputy.telegram_id,
+        message(
+            chat_of(deputy),
             render(
                 "deputy_appointed",
                 tz=spec.office.timezone,
@@ -103,8 +104,8 @@ async def prompt_started(
             spec = await spec_of(session, case.sop_version_id)
             text = await prompt_text(session, spec, case, task)
             out.append(
-                SendMessage(
-                    deputy.telegram_id,
+                message(
+                    chat_of(deputy),
                     text,
                     keyboard(spec, task),
                     PromptRef(task.id, deputy.id),
@@ -165,10 +166,10 @@ async def end(ctx: Ctx, delegation_id: int) -> None:
     name = deputy.name if deputy else "-"
     ctx.answer()
     ctx.say("deputy_ended", name=name, title=spec.role_title(item.role, True))
-    if deputy is not None and deputy.telegram_id != ctx.chat_id:
+    if deputy is not None and ctx.chat not in chats_of(deputy):
         ctx.send(
-            SendMessage(
-                deputy.telegram_id,
+            message(
+                chat_of(deputy),
                 render("deputy_ended", name=name, title=spec.role_title(item.role, True)),
             )
         )

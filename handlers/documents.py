@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers import payments
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
+from handlers.platforms import Chat, chat_of
 from handlers.render import label, render
-from handlers.replies import Button, InlineKeyboard, Reply, SendDocument
+from handlers.replies import Button, InlineKeyboard, Reply, SendDocument, document
 from storage.db import transaction
 from storage.models import Agreement, Case, Document, Task, User
 from workflow import access, delegation, documents, engine, records, signing, terms
@@ -61,11 +62,11 @@ Draw = Callable[[], list[tuple[Made, bytes]]]
 Deliver = Callable[[list[Document]], list[Reply]]
 # The officials a record goes to: their chat -> (user id, role). Each file sent to one of them is
 # logged as an event of the case (who, which file, when), as workflow.access does for uploads.
-Viewers = dict[int, tuple[int, str]]
+Viewers = dict[Chat, tuple[int, str]]
 
 
 def viewers_of(users: list[User], role: str) -> Viewers:
-    return {user.telegram_id: (user.id, role) for user in users}
+    return {chat_of(user): (user.id, role) for user in users}
 
 
 def log_views(
@@ -77,11 +78,12 @@ def log_views(
 ) -> None:
     """Each record sent to an official: an event of its case (who, which file, when)."""
     for reply in replies:
-        if not isinstance(reply, SendDocument) or reply.chat_id not in viewers:
+        if not isinstance(reply, SendDocument):
             continue
+        chat = Chat(reply.platform, reply.chat_id)
         doc = by_path.get(reply.path)
-        if doc is not None and doc.case_id is not None:
-            user_id, role = viewers[reply.chat_id]
+        if chat in viewers and doc is not None and doc.case_id is not None:
+            user_id, role = viewers[chat]
             access.record_generated_view(session, doc.case_id, user_id, role, doc, now)
 
 
@@ -168,11 +170,10 @@ def draw_numbered(
     return [(as_pdf, pdf), (as_docx, word)]
 
 
-def send(ctx: Ctx, chats: list[int], doc: Document, caption: str) -> list[Reply]:
+def send(ctx: Ctx, chats: list[Chat], doc: Document, caption: str) -> list[Reply]:
     path = str(ctx.deps.archive.path_of(doc))
     return [
-        SendDocument(chat, doc.file_name, path, doc.mime_type, caption=caption[:1024])
-        for chat in chats
+        document(chat, doc.file_name, path, doc.mime_type, caption=caption[:1024]) for chat in chats
     ]
 
 
@@ -203,7 +204,7 @@ async def _receipt(ctx: Ctx, case: Case) -> None:
         "receipt", f"tanda-terima-{slug(case.agenda_number)}.pdf", PDF, applicant.id, case.id
     )
     caption = render("record_caption", kind="receipt", case=case)
-    chat = applicant.telegram_id
+    chat = chat_of(applicant)
     later(
         ctx,
         partial(draw_one, made, documents.receipt_pdf, data),
@@ -311,14 +312,14 @@ async def redraft_if_stale(ctx: Ctx, spec: SopSpec, case: Case, task: Task) -> b
     if versions and not await _stale(ctx, case, versions[-1]):
         return False
     assert ctx.user is not None
-    await _redraft(ctx, case, versions, {ctx.chat_id: (ctx.user.id, task.role)}, ctx.user.id)
+    await _redraft(ctx, case, versions, {ctx.chat: (ctx.user.id, task.role)}, ctx.user.id)
     return True
 
 
 async def recap_for(ctx: Ctx, case: Case, role: str) -> None:
     """The recap and SPJ drawn again for the one who asked (a late item counted after all)."""
     assert ctx.user is not None
-    await _recap(ctx, case, {ctx.chat_id: (ctx.user.id, role)}, ctx.user.id)
+    await _recap(ctx, case, {ctx.chat: (ctx.user.id, role)}, ctx.user.id)
 
 
 async def _recap(ctx: Ctx, case: Case, viewers: Viewers, actor_id: int | None) -> None:
@@ -358,7 +359,7 @@ async def _numbered(
     as_docx = Made("agreement_docx", f"{stem}.docx", DOCX, owner, case.id)
     as_pdf = Made("agreement", f"{stem}.pdf", PDF, owner, case.id)
     caption = render("record_caption", kind="agreement", case=case, d=data, tz=ctx.tz)
-    to_applicant, to_actor = applicant.telegram_id, actor.telegram_id if actor else None
+    to_applicant, to_actor = chat_of(applicant), chat_of(actor) if actor else None
 
     draw = partial(draw_numbered, source, data, ctx.deps.signing, as_pdf, as_docx)
 
@@ -369,7 +370,7 @@ async def _numbered(
             out += send(ctx, [to_actor], docs[0], caption) + send(ctx, [to_actor], docs[1], caption)
         return out
 
-    seen = {actor.telegram_id: (actor.id, role)} if actor and role else None
+    seen = {chat_of(actor): (actor.id, role)} if actor and role else None
     later(ctx, draw, deliver, seen)
 
 
@@ -449,7 +450,7 @@ async def send_sheet(ctx: Ctx, task_id: int) -> None:
         case.id,
     )
     caption = render("record_caption", kind="disposition", case=case)
-    chat = ctx.chat_id
+    chat = ctx.chat
     ctx.answer()
     later(
         ctx,

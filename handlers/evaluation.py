@@ -185,7 +185,7 @@ async def complete(ctx: Ctx, step: Step, case: Case, action_name: str) -> None:
         case.id,
     )
     caption = render("record_caption", kind="evaluation", case=case)
-    chat = ctx.chat_id
+    chat = ctx.chat
     documents.later(
         ctx,
         lambda: [(made, evaluation_pdf(data))],

@@ -1,4 +1,4 @@
-"""What arrives from Telegram, as plain data (the adapters build it from their own types)."""
+"""What arrives from a chat platform, as plain data (each adapter builds it from its own types)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Sender:
-    telegram_id: int
+    account_id: int  # the person's id on their platform (a Telegram user id, a WhatsApp number)
     first_name: str
     last_name: str | None = None
     username: str | None = None
+    platform: str = "telegram"
 
     @property
     def full_name(self) -> str:
@@ -66,4 +67,14 @@ class MemberEvent:
     update_id: int | None = None
 
 
-Event = MessageEvent | CallbackEvent | MemberEvent
+@dataclass(frozen=True)
+class SeenEvent:
+    """The person wrote without asking anything (a WhatsApp template's quick reply): recorded,
+    so what waited for their 24-hour window goes; nothing is answered."""
+
+    sender: Sender
+    chat_id: int
+    update_id: int | None = None
+
+
+Event = MessageEvent | CallbackEvent | MemberEvent | SeenEvent

@@ -11,9 +11,10 @@ from handlers import notify, parsing, payments
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
+from handlers.platforms import Chat
 from handlers.prompts import prompt_messages, short
 from handlers.render import SUBJECT_PREFIX, done_word, label, render, shown_length, toast
-from handlers.replies import Button, EditMessage, InlineKeyboard, SendMessage
+from handlers.replies import Button, InlineKeyboard, edit, message
 from handlers.uploads import receive
 from storage.models import AuditEvent, Case, MediaOutlet, SopVersion, Task, User
 from workflow import access, delegation, engine, outlets, qualification, terms
@@ -201,7 +202,7 @@ async def status(ctx: Ctx) -> None:
     rows = list(_history_buttons(cases[0].id, first, len(history)))
     if cases[0].status == "returned":  # her turn: the button to send the correction, here too
         rows.insert(0, (Button(label("resubmit"), Callback(Op.resubmit, cases[0].id).pack()),))
-    ctx.send(SendMessage(ctx.chat_id, text, InlineKeyboard(tuple(rows)) if rows else None))
+    ctx.send(message(ctx.chat, text, InlineKeyboard(tuple(rows)) if rows else None))
 
 
 async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> None:
@@ -218,8 +219,8 @@ async def history_page(ctx: Ctx, case_id: int, page: int, message_id: int) -> No
     page = min(max(page, 0), pages - 1)
     ctx.answer()
     ctx.send(
-        EditMessage(
-            ctx.chat_id,
+        edit(
+            ctx.chat,
             message_id,
             render(
                 "status_history",
@@ -457,6 +458,6 @@ async def save_news(ctx: Ctx, screenshot_id: int | None) -> None:
     )
     task = await engine.open_task_of_case(ctx.session, case.id)
     if task is not None:
-        for message in await prompt_messages(ctx.session, spec, case, task):
-            if message.chat_id == ctx.chat_id:
-                ctx.send(message)
+        for prompt in await prompt_messages(ctx.session, spec, case, task):
+            if Chat(prompt.platform, prompt.chat_id) == ctx.chat:
+                ctx.send(prompt)

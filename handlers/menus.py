@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.outlet_lapsing import desk_roles
+from handlers.platforms import Chat
 from handlers.replies import SetCommands
 from workflow import wording
 from workflow.spec import SopSpec
@@ -29,7 +30,7 @@ AGENDA = "agenda"
 LAPSING = "kedaluwarsa"
 
 
-def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec) -> SetCommands:
+def commands_for(chat: Chat, roles: set[str], journalist: bool, spec: SopSpec) -> SetCommands:
     """The menu of one chat. Who sees /laporan, /agenda, /kedaluwarsa and /petugas is the
     SOP's data (report_roles, records_roles, reports_to, manager_roles), the same lists every
     use of those commands is checked against."""
@@ -46,7 +47,7 @@ def commands_for(chat_id: int, roles: set[str], journalist: bool, spec: SopSpec)
         names.insert(1, STAFF)
     if journalist:
         names = [c for c in JOURNALIST if c not in names] + names
-    return SetCommands(_described(dict.fromkeys(names or GUEST)), chat_id)
+    return SetCommands(_described(dict.fromkeys(names or GUEST)), chat.id, chat.platform)
 
 
 def role_extras(menu: SetCommands) -> tuple[tuple[str, str], ...]:

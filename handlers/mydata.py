@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Ctx
+from handlers.platforms import chat_of
 from handlers.render import render
-from handlers.replies import SendDocument, SendMessage
+from handlers.replies import document, message
 from storage import crypto
 from storage.models import Case, MediaOutlet, User, UserRole
 from workflow import personal_data
@@ -52,8 +53,8 @@ async def cmd_mydata(ctx: Ctx, arg: str) -> None:
         files=len(data["berkas"]),
     )
     ctx.send(
-        SendDocument(
-            ctx.chat_id,
+        document(
+            ctx.chat,
             "data-saya.zip",
             str(path),
             "application/zip",
@@ -71,8 +72,8 @@ async def _ask_erasure(ctx: Ctx, user: User) -> None:
     for manager in managers:
         if manager.id != user.id:
             ctx.send(
-                SendMessage(
-                    manager.telegram_id,
+                message(
+                    chat_of(manager),
                     render(
                         "erasure_requested",
                         user_id=user.id,

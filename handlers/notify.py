@@ -8,14 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import media_center
 from handlers.callbacks import Callback, Op
 from handlers.outbox import edit_of, prompt_copies
+from handlers.platforms import Chat, chat_of
 from handlers.prompts import prompt_messages, verb_of
 from handlers.render import label, render
 from handlers.replies import (
     Button,
     InlineKeyboard,
     Reply,
-    SendDocument,
-    SendMessage,
+    document,
+    message,
 )
 from storage.archive import Archive
 from storage.models import Agreement, Case, Document, MediaOutlet, Task, User
@@ -87,14 +88,14 @@ async def _tell_applicant(
     own_action = actor is not None and actor.id == applicant.id if applicant else False
     if applicant is None or (own_action and not result.numbers and not result.case_closed):
         return []
-    chat, tz = applicant.telegram_id, spec.office.timezone
+    chat, tz = chat_of(applicant), spec.office.timezone
     who = actor.name if actor else "-"
     role = delegation.title_of(spec, result.event.role, result.event.data)
     out: list[Reply] = []
     if "agenda_number" in result.numbers:
         outlet = await session.get(MediaOutlet, case.outlet_id) if case.outlet_id else None
         out.append(
-            SendMessage(
+            message(
                 chat,
                 render(
                     "receipt",
@@ -113,7 +114,7 @@ async def _tell_applicant(
     if kind == ActionKind.return_:
         revision = result.new_tasks[0]
         out.append(
-            SendMessage(
+            message(
                 chat,
                 render(
                     "returned",
@@ -131,21 +132,21 @@ async def _tell_applicant(
         )
     elif result.case_closed and case.outcome == "rejected":
         out.append(
-            SendMessage(
+            message(
                 chat, render("rejected", case=case, actor=who, role=role, reason=result.event.note)
             )
         )
     elif result.case_closed and case.outcome == "archived":
-        out.append(SendMessage(chat, render("archived", case=case, reason=result.event.note)))
+        out.append(message(chat, render("archived", case=case, reason=result.event.note)))
     elif result.case_closed:
         agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case.id))
         number = agreement.number if agreement else None
-        out.append(SendMessage(chat, render("completed", case=case, agreement_number=number)))
+        out.append(message(chat, render("completed", case=case, agreement_number=number)))
     return out
 
 
 async def _agreement_messages(
-    session: AsyncSession, archive: Archive, spec: SopSpec, case: Case, chat: int
+    session: AsyncSession, archive: Archive, spec: SopSpec, case: Case, chat: Chat
 ) -> list[Reply]:
     agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case.id))
     if agreement is None:
@@ -171,10 +172,10 @@ async def _agreement_messages(
         files=files,
         office=office.contact(spec),
     )
-    out: list[Reply] = [SendMessage(chat, text)]
+    out: list[Reply] = [message(chat, text)]
     for doc in files:
         out.append(
-            SendDocument(
+            document(
                 chat,
                 doc.file_name,
                 str(archive.path_of(doc)),

@@ -25,6 +25,7 @@ from handlers.events import MessageEvent
 from handlers.menus import commands_for
 from handlers.mydata import dossier
 from handlers.outbox import edit_of, prompt_copies
+from handlers.platforms import Chat, phone_of
 from handlers.prompts import (
     View,
     confirm_keyboard,
@@ -35,14 +36,7 @@ from handlers.prompts import (
     screen,
 )
 from handlers.render import case_name, done_word, label, render, toast
-from handlers.replies import (
-    Button,
-    EditMessage,
-    InlineKeyboard,
-    RemoveKeyboard,
-    SendDocument,
-    SendMessage,
-)
+from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, document, edit, message
 from storage.models import Case, Invite, Task, UserRole
 from workflow import access, delegation, engine
 from workflow.errors import KelengkapanMissing, NotAllowed, NotFound
@@ -73,7 +67,7 @@ async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None 
     if invite.expires_at <= ctx.now:
         ctx.say("invite_bad", why="expired")
         return
-    verdict = staff.bound_phone_ok(invite, contact_event, ctx.sender.telegram_id)
+    verdict = staff.bound_phone_ok(invite, contact_event, ctx.sender.account_id, phone_of(ctx.chat))
     if verdict is None:  # bound to a phone: the person shares their own contact first
         await staff.ask_contact(ctx, invite)
         return
@@ -105,7 +99,7 @@ async def accept_invite(ctx: Ctx, code: str, contact_event: MessageEvent | None 
         waiting=waiting or 0,
         markup=RemoveKeyboard() if invite.phone else None,
     )
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, user.is_journalist, ctx.deps.spec))
+    ctx.send(commands_for(ctx.chat, user.role_keys, user.is_journalist, ctx.deps.spec))
 
 
 # ---------------------------------------------------------------- button presses
@@ -187,7 +181,7 @@ async def _act(ctx: Ctx, task_id: int, action_name: str, message_id: int, confir
         await ctx.set_state("confirm", task_id=task.id, action=action.name, checklist=confirm)
         text = await prompt_text(ctx.session, spec, case, task, warning=question)
         ctx.answer()  # the question replaces the prompt's buttons: Ya / Batal, nothing else
-        ctx.send(EditMessage(ctx.chat_id, message_id, text, question_keyboard(task, action.name)))
+        ctx.send(edit(ctx.chat, message_id, text, question_keyboard(task, action.name)))
         return
     # Her own step asks her no office checklist: her tap is her confirmation.
     own = task.role == spec.applicant_role
@@ -233,7 +227,7 @@ async def _take(
         )
         ctx.answer(toast("check_first"))
         markup = confirm_keyboard(task, action.name, action.label, then)
-        ctx.send(EditMessage(ctx.chat_id, message_id, text, markup))
+        ctx.send(edit(ctx.chat, message_id, text, markup))
         return False
     # A toast is plain text: the past-tense word, never HTML ("Diterima & dicatat.").
     ctx.answer(toast("done", done_word(action) if action else action_name))
@@ -359,8 +353,8 @@ async def _answer_yes(ctx: Ctx, task_id: int, action_name: str, message_id: int)
     elif reason is not None:  # the question was its own message: it loses its buttons
         action = spec.step(task.step_number).action(action_name)
         ctx.send(
-            EditMessage(
-                ctx.chat_id,
+            edit(
+                ctx.chat,
                 message_id,
                 render(
                     "ask_confirm",
@@ -399,7 +393,7 @@ async def _redraw(
     task, case, spec = found
     shown = await screen(ctx.session, spec, case, task, view=view)
     ctx.answer(answer)
-    ctx.send(EditMessage(ctx.chat_id, message_id, shown.text, shown.markup))
+    ctx.send(edit(ctx.chat, message_id, shown.text, shown.markup))
 
 
 async def _send_details(ctx: Ctx, task_id: int, message_id: int) -> None:
@@ -411,7 +405,7 @@ async def _send_details(ctx: Ctx, task_id: int, message_id: int) -> None:
     task, case, spec = found
     ctx.answer()
     text = await details_text(ctx.session, spec, case, task)
-    ctx.send(SendMessage(ctx.chat_id, text, reply_to=message_id))
+    ctx.send(message(ctx.chat, text, reply_to=message_id))
 
 
 async def _held_open_task(ctx: Ctx, task_id: int) -> tuple[Task, Case, SopSpec] | None:
@@ -456,8 +450,8 @@ async def _send_documents(ctx: Ctx, task_id: int) -> None:
             ctx.session, case, ctx.user, role, doc, ctx.now, as_deputy=deputy.id if deputy else None
         )
         ctx.send(
-            SendDocument(
-                ctx.chat_id,
+            document(
+                ctx.chat,
                 doc.file_name,
                 str(ctx.deps.archive.path_of(doc)),
                 doc.mime_type,
@@ -560,9 +554,9 @@ async def reopen_prompt(ctx: Ctx, task_id: int) -> None:
     task, case, spec = found
     ctx.answer()
     assert ctx.user is not None
-    for message in await prompt_messages(ctx.session, spec, case, task, now=ctx.now):
-        if message.chat_id == ctx.chat_id:
-            ctx.send(message)
+    for prompt in await prompt_messages(ctx.session, spec, case, task, now=ctx.now):
+        if Chat(prompt.platform, prompt.chat_id) == ctx.chat:
+            ctx.send(prompt)
 
 
 async def create_invite(

@@ -42,9 +42,10 @@ KINDS = {
 async def enqueue(session: AsyncSession, replies: Iterable[Reply], now: datetime) -> list[Outbox]:
     """Adds a row per reply (callback answers excepted), in order; prompts get their TaskPrompt
     at once, without a message id, so an edit made before the send is delivered still finds it."""
-    queued = [r for r in replies if not isinstance(r, AnswerCallback)]
+    queued = [r for r in replies if not isinstance(r, AnswerCallback) and _queued(r)]
     rows = [
         Outbox(
+            platform=reply.platform,
             chat_id=_chat_of(reply),
             kind=KINDS[type(reply)],
             payload=to_payload(reply),
@@ -66,6 +67,7 @@ async def enqueue(session: AsyncSession, replies: Iterable[Reply], now: datetime
                 TaskPrompt(
                     task_id=reply.prompt.task_id,
                     user_id=reply.prompt.user_id,
+                    platform=reply.platform,
                     chat_id=reply.chat_id,
                     message_id=None,
                     outbox_id=row.id,
@@ -90,9 +92,19 @@ async def prompt_copies(session: AsyncSession, task_id: int) -> list[TaskPrompt]
 
 def edit_of(prompt: TaskPrompt, text: str, markup: InlineKeyboard | None) -> EditMessage:
     """An edit of one prompt copy; one still in the outbox is edited once its send is done."""
+    platform = prompt.platform
     if prompt.message_id is not None:
-        return EditMessage(prompt.chat_id, prompt.message_id, text, markup)
-    return EditMessage(prompt.chat_id, None, text, markup, after_outbox=prompt.outbox_id)
+        return EditMessage(prompt.chat_id, prompt.message_id, text, markup, platform=platform)
+    return EditMessage(
+        prompt.chat_id, None, text, markup, after_outbox=prompt.outbox_id, platform=platform
+    )
+
+
+def _queued(reply: Reply) -> bool:
+    # Callback answers go at once; command menus exist on Telegram only.
+    if isinstance(reply, AnswerCallback):
+        return False
+    return not (isinstance(reply, SetCommands) and reply.platform != "telegram")
 
 
 def _chat_of(reply: Reply) -> int:
@@ -139,16 +151,23 @@ def from_row(row: Outbox, message_id: int | None = None) -> Reply:
                 _markup(data.get("markup")),
                 prompt,
                 data.get("reply_to"),
+                row.platform,
             )
         case "edit":
             markup = _markup(data.get("markup"))
             inline = markup if isinstance(markup, InlineKeyboard) else None
-            return EditMessage(row.chat_id, message_id or data["message_id"], data["text"], inline)
+            return EditMessage(
+                row.chat_id,
+                message_id or data["message_id"],
+                data["text"],
+                inline,
+                platform=row.platform,
+            )
         case "document":
-            return SendDocument(**data)
+            return SendDocument(**{**data, "platform": row.platform})
         case "commands":
             commands = tuple((str(a), str(b)) for a, b in data["commands"])
-            return SetCommands(commands, data.get("chat_id"))
+            return SetCommands(commands, data.get("chat_id"), row.platform)
     raise ValueError(f"unknown outbox kind {row.kind!r}")
 
 

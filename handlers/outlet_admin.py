@@ -9,8 +9,9 @@ from handlers import parsing
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
+from handlers.platforms import chat_of
 from handlers.render import label, render, toast
-from handlers.replies import Button, InlineKeyboard, SendMessage
+from handlers.replies import Button, InlineKeyboard, message
 from handlers.uploads import receive
 from storage.models import MediaOutlet, OutletChange, User, UserRole
 from workflow import outlets
@@ -74,16 +75,12 @@ async def _ask_change(ctx: Ctx, user: User, current: MediaOutlet, code: str) -> 
         )
     )
     text = render("change_to_confirm", user=user, current=current, target=target)
-    for chat in await _holders(ctx, contact_role(ctx)):
-        ctx.send(SendMessage(chat, text, buttons))
+    for holder in await _holders(ctx, contact_role(ctx)):
+        ctx.send(message(chat_of(holder), text, buttons))
 
 
-async def _holders(ctx: Ctx, role: str) -> list[int]:
-    return list(
-        await ctx.session.scalars(
-            select(User.telegram_id).join(UserRole).where(UserRole.role == role)
-        )
-    )
+async def _holders(ctx: Ctx, role: str) -> list[User]:
+    return list(await ctx.session.scalars(select(User).join(UserRole).where(UserRole.role == role)))
 
 
 async def on_change(ctx: Ctx, change_id: int, confirm: bool) -> None:
@@ -101,8 +98,8 @@ async def on_change(ctx: Ctx, change_id: int, confirm: bool) -> None:
     assert journalist is not None and target is not None
     ctx.say("change_decided", confirm=confirm, user=journalist, target=target)
     ctx.send(
-        SendMessage(
-            journalist.telegram_id,
+        message(
+            chat_of(journalist),
             render("change_decided_journalist", confirm=confirm, target=target),
         )
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.context import Ctx
 from handlers.outlet_admin import desk_role
 from handlers.render import render, shown_length
-from handlers.replies import SendMessage
+from handlers.replies import message
 from storage.models import MediaOutlet
 from workflow import outlets
 from workflow.errors import NotAllowed
@@ -67,4 +67,4 @@ async def cmd_lapsing(ctx: Ctx, arg: str = "") -> None:
         raise NotAllowed("lapsing_desk_only", roles=names or "-")
     today = ctx.now.astimezone(ZoneInfo(spec.office.timezone)).date()
     items = await this_month(ctx.session, spec, today)
-    ctx.send(SendMessage(ctx.chat_id, listing(items, spec, today)))
+    ctx.send(message(ctx.chat, listing(items, spec, today)))

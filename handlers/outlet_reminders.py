@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.platforms import chat_of
 from handlers.render import render
-from handlers.replies import Reply, SendMessage
+from handlers.replies import Reply, message
 from storage.models import Document, MediaOutlet
 from workflow import outlets
 from workflow.spec import SopSpec
@@ -82,7 +83,5 @@ async def expiry_reminders(
             rules=rules,
         )
         keys.append(key)
-        replies += [
-            SendMessage(u.telegram_id, text) for u in await outlets.members(session, outlet)
-        ]
+        replies += [message(chat_of(u), text) for u in await outlets.members(session, outlet)]
     return keys, replies

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
+from handlers.platforms import Chat, chat_of
 from handlers.render import label, render, toast, words
-from handlers.replies import Button, InlineKeyboard, SendMessage
+from handlers.replies import Button, InlineKeyboard, message
 from storage.models import AuditEvent, Case, MediaOutlet, NewsItem, Payment, Task, User, UserRole
 from workflow import engine, records, terms
 from workflow.errors import NotAllowed, NotFound
@@ -152,7 +153,7 @@ async def on_unpaid(ctx: Ctx, task_id: int) -> None:
     )
     markup = _signed_keyboard(case, payment)
     for user in await _desk(ctx.session, spec, case):
-        ctx.send(SendMessage(user.telegram_id, text, markup))
+        ctx.send(message(chat_of(user), text, markup))
 
 
 async def _desk(session: AsyncSession, spec: SopSpec, case: Case) -> list[User]:
@@ -199,8 +200,8 @@ def after_spj(ctx: Ctx, case: Case, payment_period: int, actor: User | None) -> 
         return
     data = Callback(Op.spj_signed, case.id, str(payment_period)).pack()
     ctx.send(
-        SendMessage(
-            actor.telegram_id,
+        message(
+            chat_of(actor),
             render("spj_prepared", case=case, period=payment_period),
             InlineKeyboard(((Button(label("spj_signed"), data),),)),
         )
@@ -233,8 +234,8 @@ async def on_spj_signed(ctx: Ctx, case_id: int, period_text: str) -> None:
     applicant = await ctx.session.get(User, case.applicant_id)
     if applicant is not None:
         ctx.send(
-            SendMessage(
-                applicant.telegram_id,
+            message(
+                chat_of(applicant),
                 render("spj_signed_applicant", case=case, period=payment.period),
             )
         )
@@ -243,7 +244,7 @@ async def on_spj_signed(ctx: Ctx, case_id: int, period_text: str) -> None:
 # ---------------------------------------------------------------- late items, from the chat
 
 
-async def late_message(ctx: Ctx, case: Case, recap: records.Recap, chats: list[int]) -> None:
+async def late_message(ctx: Ctx, case: Case, recap: records.Recap, chats: list[Chat]) -> None:
     """Beside the recap: the late items not counted, each with a button to count it."""
     late = [line for line in recap.items if line.late and not line.included]
     items = await late_items(ctx.session, recap, case)
@@ -254,7 +255,7 @@ async def late_message(ctx: Ctx, case: Case, recap: records.Recap, chats: list[i
         for item in items[:LATE_BUTTONS]
     )
     text = render("late_items", tz=ctx.tz, case_id=recap.case.case_id, r=recap, late=late)
-    ctx.out.extend(SendMessage(chat, text, InlineKeyboard(rows)) for chat in chats)
+    ctx.out.extend(message(chat, text, InlineKeyboard(rows)) for chat in chats)
 
 
 async def late_items(session: AsyncSession, recap: records.Recap, case: Case) -> list[NewsItem]:

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import documents, evaluation, payments
 from handlers.callbacks import Callback, Op
+from handlers.platforms import chat_of
 from handlers.render import done_word, label, render, shown_length
-from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage
+from handlers.replies import Button, InlineKeyboard, PromptRef, SendMessage, message
 from storage.models import Agreement, AuditEvent, Case, MediaOutlet, Task, User
 from workflow import engine, terms
 from workflow.spec import ActionKind, Condition, SopSpec, Step
@@ -319,7 +320,7 @@ async def prompt_messages(
     deputy of the role at `now`."""
     shown = await screen(session, spec, case, task, headline=headline)
     return [
-        SendMessage(user.telegram_id, shown.text, shown.markup, PromptRef(task.id, user.id))
+        message(chat_of(user), shown.text, shown.markup, PromptRef(task.id, user.id))
         for user in await engine.holders(session, spec, task, case, now)
     ]
 

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
+from handlers.platforms import chat_of
 from handlers.render import label, render, toast
-from handlers.replies import Button, InlineKeyboard, SendMessage
+from handlers.replies import Button, InlineKeyboard, message
 from storage.models import AuditEvent, Case, MediaOutlet, User, UserRole
 
 ASK_STATE = "ask"
@@ -85,8 +86,8 @@ async def send_question(ctx: Ctx, text: str) -> None:
     )
     for official in officials:
         ctx.send(
-            SendMessage(
-                official.telegram_id,
+            message(
+                chat_of(official),
                 render(
                     "question_in",
                     name=journalist.name,
@@ -145,8 +146,8 @@ async def send_answer(ctx: Ctx, text: str) -> None:
             )
         )
     ctx.send(
-        SendMessage(
-            journalist.telegram_id,
+        message(
+            chat_of(journalist),
             render("answer_in", desk=_desk_name(ctx), official=ctx.user.name, answer=answer),
         )
     )

@@ -17,6 +17,7 @@ from handlers import parsing, registration_outlet
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
+from handlers.platforms import phone_of
 from handlers.render import label, toast
 from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, ReplyKeyboard
 from handlers.uploads import receive
@@ -94,7 +95,7 @@ async def _take(ctx: Ctx, step: str, event: MessageEvent) -> None:
         await registration_outlet.take(ctx, user, event)
         return
     if step == "phone" and event.contact is not None:
-        if event.contact.user_id not in (None, ctx.sender.telegram_id):
+        if event.contact.user_id not in (None, ctx.sender.account_id):
             raise parsing.InputError("phone_not_own")
         user.phone = parsing.phone(event.contact.phone_number)
         await _advance(ctx, "press_card")
@@ -127,6 +128,12 @@ async def _take_nik(ctx: Ctx, user: User, text: str) -> None:
         log.info("registration with a NIK already in use (user %s)", user.id)
         raise parsing.InputError("nik_taken")
     user.nik = value
+    known = phone_of(ctx.chat)
+    if known is not None:  # WhatsApp: the number she writes from is hers, and is verified
+        user.phone = parsing.phone(known)
+        ctx.say("phone_from_chat", phone=user.phone)
+        await _advance(ctx, "press_card")
+        return
     await _advance(ctx, "phone")
 
 

@@ -250,4 +250,4 @@ async def finish(ctx: Ctx, user: User, outlet: MediaOutlet, joined: bool) -> Non
         rules=rules,
         markup=RemoveKeyboard(),
     )
-    ctx.send(commands_for(ctx.chat_id, user.role_keys, True, ctx.deps.spec))
+    ctx.send(commands_for(ctx.chat, user.role_keys, True, ctx.deps.spec))

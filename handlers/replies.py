@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.platforms import Chat
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class SendMessage:
     markup: Markup = None
     prompt: PromptRef | None = None
     reply_to: int | None = None  # a message of the same chat this one answers (a reminder)
+    platform: str = "telegram"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class EditMessage:
     text: str
     markup: InlineKeyboard | None = None
     after_outbox: int | None = None  # the outbox row whose sent message this edits
+    platform: str = "telegram"
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class SendDocument:
     caption: str | None = None
     telegram_file_id: str | None = None
     as_photo: bool = False
+    platform: str = "telegram"
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class SetCommands:
 
     commands: tuple[tuple[str, str], ...]
     chat_id: int | None = None
+    platform: str = "telegram"
 
 
 Reply = SendMessage | EditMessage | AnswerCallback | SendDocument | SetCommands
@@ -98,3 +105,20 @@ class Replies:
     def add(self, *replies: Reply) -> Replies:
         self.items.extend(replies)
         return self
+
+
+def message(
+    chat: Chat, text: str, markup: Markup = None, prompt: PromptRef | None = None, **more: Any
+) -> SendMessage:
+    """A message to a chat on its platform."""
+    return SendMessage(chat.id, text, markup, prompt, platform=chat.platform, **more)
+
+
+def edit(
+    chat: Chat, message_id: int | None, text: str, markup: InlineKeyboard | None = None, **more: Any
+) -> EditMessage:
+    return EditMessage(chat.id, message_id, text, markup, platform=chat.platform, **more)
+
+
+def document(chat: Chat, file_name: str, path: str, mime_type: str, **more: Any) -> SendDocument:
+    return SendDocument(chat.id, file_name, path, mime_type, platform=chat.platform, **more)

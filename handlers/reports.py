@@ -76,7 +76,7 @@ async def on_period(ctx: Ctx, period: str) -> None:
     )
     folder = ctx.deps.files_dir / "reports"
     stem = f"laporan-sla-{since:%Y-%m}-{period}-{ctx.chat_id}-{ctx.now:%Y%m%d%H%M%S}"
-    chat_id, tz, drawing = ctx.chat_id, ctx.tz, ctx.deps.drawing
+    chat_id, platform, tz, drawing = ctx.chat_id, ctx.platform, ctx.tz, ctx.deps.drawing
 
     async def draw() -> list[Reply]:
         # A second or so of CPU, after the commit, in a drawing worker: no transaction, no
@@ -90,6 +90,7 @@ async def on_period(ctx: Ctx, period: str) -> None:
                 mime_type="image/png",
                 caption=export.caption(report, tz),
                 as_photo=True,
+                platform=platform,
             ),
             SendDocument(
                 chat_id=chat_id,
@@ -97,6 +98,7 @@ async def on_period(ctx: Ctx, period: str) -> None:
                 path=str(xlsx),
                 mime_type=XLSX_MIME,
                 caption=render("report_document"),
+                platform=platform,
             ),
         ]
 

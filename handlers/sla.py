@@ -27,9 +27,10 @@ from handlers import outlet_lapsing
 from handlers.callbacks import Callback, Op
 from handlers.outbox import enqueue
 from handlers.outlet_reminders import expiry_due, expiry_reminders
+from handlers.platforms import Chat, chat_of
 from handlers.prompts import MAX_ROWS, PROMPT_LIMIT, action_keyboard, case_labels, short
 from handlers.render import case_name, label, render, shown_length
-from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage
+from handlers.replies import Button, InlineKeyboard, PromptRef, Reply, SendMessage, message
 from storage.db import reading, transaction
 from storage.models import Case, MediaOutlet, Notice, Task, TaskPrompt, User, UserRole
 from workflow import delegation, engine
@@ -294,12 +295,12 @@ async def _reminder(
     markup = action_keyboard(spec, task)
     originals = await _originals(session, task.id)
     return [
-        SendMessage(
-            user.telegram_id,
+        message(
+            chat_of(user),
             text,
             markup,
             PromptRef(task.id, user.id),
-            reply_to=originals.get(user.telegram_id),
+            reply_to=originals.get(chat_of(user)),
         )
         for user in await engine.holders(session, spec, task, case, now)
     ]
@@ -309,11 +310,11 @@ def _bundle(held: list[_Reminder]) -> list[Reply]:
     """Each person's reminders of this sweep: one task alone stays the reply to its prompt with
     its actions; several tasks become one short list with a "Buka" button per task (never
     several tasks' actions in one message), within the phone limits of a prompt."""
-    chats: dict[int, list[_Reminder]] = {}
+    chats: dict[Chat, list[_Reminder]] = {}
     for item in held:
-        chats.setdefault(item.message.chat_id, []).append(item)
+        chats.setdefault(Chat(item.message.platform, item.message.chat_id), []).append(item)
     out: list[Reply] = []
-    for chat_id, items in chats.items():
+    for chat, items in chats.items():
         if len({item.task_id for item in items}) == 1:
             out += [item.message for item in items]
             continue
@@ -343,18 +344,18 @@ def _bundle(held: list[_Reminder]) -> list[Reply]:
             )
             for number, item in enumerate(items[:shown], start=1)
         )
-        out.append(SendMessage(chat_id, text, InlineKeyboard(buttons)))
+        out.append(message(chat, text, InlineKeyboard(buttons)))
     return out
 
 
-async def _originals(session: AsyncSession, task_id: int) -> dict[int, int]:
+async def _originals(session: AsyncSession, task_id: int) -> dict[Chat, int]:
     """The first delivered prompt of the task in each chat (its message id, once sent)."""
     rows = await session.execute(
-        select(TaskPrompt.chat_id, TaskPrompt.message_id)
+        select(TaskPrompt.platform, TaskPrompt.chat_id, TaskPrompt.message_id)
         .where(TaskPrompt.task_id == task_id, TaskPrompt.message_id.is_not(None))
         .order_by(TaskPrompt.id.desc())
     )
-    return {chat: message for chat, message in rows.all() if message is not None}
+    return {Chat(p, chat): sent for p, chat, sent in rows.all() if sent is not None}
 
 
 async def _revision_reminder(
@@ -367,7 +368,7 @@ async def _revision_reminder(
         "sla_revision", tz=spec.office.timezone, case=case, due=task.due_at, overdue=overdue
     )
     markup = InlineKeyboard(((Button(label("resubmit"), Callback(Op.resubmit, case.id).pack()),),))
-    return [SendMessage(applicant.telegram_id, text, markup)]
+    return [message(chat_of(applicant), text, markup)]
 
 
 async def _escalation(
@@ -399,7 +400,7 @@ async def _escalation(
         )
     )
     bosses += [u for u in await delegation.deputies(session, superior, now) if u not in bosses]
-    return [SendMessage(u.telegram_id, text) for u in bosses]
+    return [message(chat_of(u), text) for u in bosses]
 
 
 # ---------------------------------------------------------------- morning digest
@@ -434,7 +435,7 @@ async def _digest(
         overdue=await _overdue_rows(session, now),
         lapsing=len(await outlet_lapsing.this_month(session, spec, today)),
     )
-    return key, [SendMessage(u.telegram_id, text) for u in readers]
+    return key, [message(chat_of(u), text) for u in readers]
 
 
 async def _overdue_rows(session: AsyncSession, now: datetime) -> list[dict[str, object]]:

@@ -18,8 +18,9 @@ from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
 from handlers.events import MessageEvent
 from handlers.menus import commands_for
+from handlers.platforms import chat_of, chats_of
 from handlers.render import label, render
-from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, Reply, SendMessage
+from handlers.replies import Button, InlineKeyboard, RemoveKeyboard, Reply, message
 from storage.models import AuditEvent, Delegation, Invite, Task, User, UserRole
 from workflow import engine
 from workflow.errors import NotAllowed, NotFound
@@ -112,8 +113,8 @@ async def revoke(
         )
         for other in others:
             out.append(
-                SendMessage(
-                    other.telegram_id,
+                message(
+                    chat_of(other),
                     render(
                         "role_revoked_others",
                         name=user.name,
@@ -132,11 +133,12 @@ async def revoke(
             )
         ):
             item.ended_at = now
-    state = await conversation.load(session, user.telegram_id)
-    if state.task_prompt or state.name == BOUND_STATE:
-        await conversation.clear(session, user.telegram_id)
-    out.append(SendMessage(user.telegram_id, render("role_revoked", roles=names)))
-    out.append(commands_for(user.telegram_id, user.role_keys, user.is_journalist, spec))
+    for chat in chats_of(user):
+        state = await conversation.load(session, chat)
+        if state.task_prompt or state.name == BOUND_STATE:
+            await conversation.clear(session, chat)
+    out.append(message(chat_of(user), render("role_revoked", roles=names)))
+    out.append(commands_for(chat_of(user), user.role_keys, user.is_journalist, spec))
     return [r.role for r in taken], out
 
 
@@ -166,10 +168,18 @@ async def cancel_invite(session: AsyncSession, code_or_id: str, now: datetime) -
 # ---------------------------------------------------------------- an invite bound to a phone
 
 
-def bound_phone_ok(invite: Invite, event: MessageEvent | None, sender_id: int) -> bool | None:
-    """None: no contact shared yet; True/False: it is / is not the invited number's owner."""
+def bound_phone_ok(
+    invite: Invite, event: MessageEvent | None, sender_id: int, known_phone: str | None = None
+) -> bool | None:
+    """None: no contact shared yet; True/False: it is / is not the invited number's owner.
+    `known_phone`: the number the platform vouches for (a WhatsApp chat is its number)."""
     if invite.phone is None:
         return True
+    if known_phone is not None:
+        try:
+            return parsing.phone(known_phone) == invite.phone
+        except parsing.InputError:
+            return False
     if event is None or event.contact is None:
         return None
     if event.contact.user_id != sender_id:

@@ -52,16 +52,18 @@ async def mark_unreachable(
             reason=reason[:200],
             reported=False,
         )
-        .on_conflict_do_nothing(index_elements=["chat_id"])
+        .on_conflict_do_nothing(index_elements=["platform", "chat_id"])
         .returning(ChatReach.chat_id)
     )
     if result.scalar_one_or_none() is None:
         return None
-    return await session.get(ChatReach, chat_id)
+    return await session.get(ChatReach, (platform, chat_id))
 
 
-async def reachable_again(session: AsyncSession, chat_id: int) -> bool:
+async def reachable_again(session: AsyncSession, chat_id: int, platform: str = "telegram") -> bool:
     """The person wrote to us (or unblocked the bot): their waiting rows may go. True if they
     had been unreachable."""
-    result = await session.execute(delete(ChatReach).where(ChatReach.chat_id == chat_id))
+    result = await session.execute(
+        delete(ChatReach).where(ChatReach.platform == platform, ChatReach.chat_id == chat_id)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]

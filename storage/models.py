@@ -68,7 +68,6 @@ class User(Base):
     __tablename__ = "app_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
     # The NIK encrypted (storage.crypto) and its keyed blind index for the uniqueness check:
@@ -83,6 +82,31 @@ class User(Base):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )
+    # The person's chats on each platform (Telegram, WhatsApp): ours is the person, theirs the
+    # account. Loaded with the user, since every notice needs to know where to go.
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    def account(self, platform: str) -> Account | None:
+        return next((a for a in self.accounts if a.platform == platform), None)
+
+    @property
+    def telegram_id(self) -> int | None:
+        """Their Telegram account's id (which is also their private chat's id), if they have one."""
+        found = self.account("telegram")
+        return found.external_id if found else None
+
+    @telegram_id.setter
+    def telegram_id(self, value: int | None) -> None:
+        found = self.account("telegram")
+        if value is None:
+            if found is not None:
+                self.accounts.remove(found)
+        elif found is None:
+            self.accounts.append(Account(platform="telegram", external_id=value))
+        else:
+            found.external_id = value
 
     @property
     def role_keys(self) -> set[str]:
@@ -101,6 +125,25 @@ class User(Base):
         vault = crypto.current()
         self.nik_cipher = vault.encrypt(value) if value else None
         self.nik_index = vault.index(value) if value else None
+
+
+class Account(Base):
+    """A person's account on one messaging platform; its id is also their private chat's id
+    (a Telegram user id, a WhatsApp number's digits). `user_id` is empty until they register
+    or redeem an invite; `last_inbound_at` is when they last wrote: WhatsApp lets a business
+    write freely only within 24 hours of it, and the latest one says where they are now."""
+
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    last_inbound_at: Mapped[datetime | None]
+    created_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship(back_populates="accounts")
 
 
 class UserRole(Base):
@@ -314,11 +357,12 @@ class TaskPrompt(Base):
     """A task prompt in someone's chat, kept so it can be edited once the task is handled."""
 
     __tablename__ = "task_prompt"
-    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    platform: Mapped[str] = mapped_column(String(16), default="telegram")
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # None while the prompt waits in the outbox; set by the sender once Telegram has it.
     message_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -436,7 +480,8 @@ class Conversation(Base):
 
     __tablename__ = "conversation"
 
-    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     state: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
@@ -479,11 +524,23 @@ class ChatReach(Base):
 
     __tablename__ = "chat_reach"
 
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), default="telegram")
     unreachable_since: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200), default="")
     reported: Mapped[bool] = mapped_column(Boolean, default=False)  # the office was told once
+
+
+class WaMessage(Base):
+    """A WhatsApp message id (a string, "wamid.…") as the integer the core counts messages by:
+    the core's message ids (outbox, prompts, pressed buttons, processed updates) are numbers."""
+
+    __tablename__ = "wa_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wamid: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
 
 
 class ProcessedUpdate(Base):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Account,
     AuditEvent,
     Case,
     MediaOutlet,
@@ -38,7 +39,6 @@ class OpenCase:
     agenda_number: str | None
     subject: str
     applicant: str
-    applicant_telegram_id: int
     outlet: str | None
     created_at: datetime
     task_id: int | None
@@ -106,7 +106,6 @@ async def open_cases(
                 agenda_number=case.agenda_number,
                 subject=case.subject,
                 applicant=applicant.name,
-                applicant_telegram_id=applicant.telegram_id,
                 outlet=outlet.name if outlet else None,
                 created_at=case.created_at,
                 task_id=task.id if task else None,
@@ -160,18 +159,20 @@ async def case_history(session: AsyncSession, case_id: int) -> list[HistoryEntry
     ]
 
 
-async def role_members(session: AsyncSession, telegram_ids: list[int]) -> dict[int, list[str]]:
-    """Roles held by each of these Telegram users (an official onboarded holds at least one)."""
-    if not telegram_ids:
+async def role_members(
+    session: AsyncSession, ids: list[int], platform: str = "telegram"
+) -> dict[int, list[str]]:
+    """Roles held by each of these accounts of a platform (an official onboarded holds one)."""
+    if not ids:
         return {}
     rows = await session.execute(
-        select(User.telegram_id, UserRole.role)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.telegram_id.in_(telegram_ids))
+        select(Account.external_id, UserRole.role)
+        .join(UserRole, UserRole.user_id == Account.user_id)
+        .where(Account.platform == platform, Account.external_id.in_(ids))
     )
     out: dict[int, list[str]] = {}
-    for telegram_id, role in rows.all():
-        out.setdefault(telegram_id, []).append(role)
+    for account_id, role in rows.all():
+        out.setdefault(account_id, []).append(role)
     return out
 
 

@@ -101,7 +101,7 @@ class EchoApp:
                 return [SendMessage(chat, "lambat")]
             case "prompt":
                 return [
-                    SendMessage(chat, "Tugas baru", prompt=PromptRef(7, event.sender.telegram_id))
+                    SendMessage(chat, "Tugas baru", prompt=PromptRef(7, event.sender.account_id))
                 ]
             case "burst":
                 return [SendMessage(chat, f"pesan {i}") for i in range(1, int(rest) + 1)]
@@ -224,7 +224,7 @@ async def test_text_round_trip_is_html_escaped(bot: Running) -> None:
     assert alice.last.parse_mode == "HTML"  # the default parse mode reached the API
     event = bot.app.events[-1]
     assert isinstance(event, MessageEvent)
-    assert (event.sender.telegram_id, event.sender.first_name, event.private) == (
+    assert (event.sender.account_id, event.sender.first_name, event.private) == (
         1001,
         "Alice",
         True,

@@ -47,8 +47,15 @@ SPEC = builtin("sanggau-hubungan-media")
 
 # Bookkeeping the delivery path writes on every update, valid or not: left out of the snapshot.
 # A table name alone leaves out the whole table; (table, column) one column.
+# When an account last wrote is bookkeeping too: any update, valid or not, says they are there.
 BOOKKEEPING = frozenset(
-    {"outbox", "processed_update", "chat_reach", ("conversation", "updated_at")}
+    {
+        "outbox",
+        "processed_update",
+        "chat_reach",
+        ("conversation", "updated_at"),
+        ("account", "last_inbound_at"),
+    }
 )
 
 # Who sends: a stranger, people half way through registration, the applicant, officials
@@ -186,10 +193,22 @@ async def _seed(sessions: Any) -> Seeds:
             ids[name] = 9_100_000 + n
             s.add(User(telegram_id=ids[name], name="Calon", created_at=NOW, roles=[]))
             wizard = {"outlet": "Warta"} if name in ("reg:kind", "reg:press_card") else {}
-            s.add(Conversation(telegram_id=ids[name], state=name, data=wizard, updated_at=NOW))
+            s.add(
+                Conversation(
+                    platform="telegram", chat_id=ids[name], state=name, data=wizard, updated_at=NOW
+                )
+            )
         for persona, state in (("admin", "reason"), ("kabid", "attach")):
             data = {"task_id": task.id, "action": "reject"}
-            s.add(Conversation(telegram_id=ids[persona], state=state, data=data, updated_at=NOW))
+            s.add(
+                Conversation(
+                    platform="telegram",
+                    chat_id=ids[persona],
+                    state=state,
+                    data=data,
+                    updated_at=NOW,
+                )
+            )
         version_id = (await install(s, SPEC, ManualClock(NOW))).id
     return Seeds(ids, task.id, case_id, version_id)
 
@@ -296,7 +315,7 @@ async def snapshot(sessions: Any) -> dict[str, list[tuple]]:
 async def _live(world: World, uid: int) -> bool:
     """False when the sender's pending question about a task will be cleared (task handled)."""
     async with world.app.sessions() as s:
-        row = await s.get(Conversation, uid)
+        row = await s.get(Conversation, ("telegram", uid))
         if row is None or row.state not in TASK_PROMPTS:
             return True
         task = await s.get(Task, int(row.data.get("task_id", 0)))

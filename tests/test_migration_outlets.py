@@ -67,6 +67,12 @@ def _seed_and_upgrade(db_url: str) -> None:
         "SELECT id, code, registered_until FROM media_outlet ORDER BY id",
         "SELECT outlet_id, user_id FROM outlet_member",
     )
-    _run(db_url, "DELETE FROM outlet_member", "DELETE FROM media_outlet", "DELETE FROM app_user")
+    _run(
+        db_url,
+        "DELETE FROM outlet_member",
+        "DELETE FROM media_outlet",
+        "DELETE FROM account",
+        "DELETE FROM app_user",
+    )
     assert codes == [(7, "M0007", None), (9, "M0009", None)]
     assert members == [(9, 41)]  # her newest outlet, as the chat used before the registry

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli_official import official_app
 from handlers.officials import create_invite
+from storage.accounts import find_user
 from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import Invite, Outbox, User, UserRole
@@ -44,7 +45,7 @@ async def _state(url: str) -> tuple[set[str], list[int], bool]:
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as s:
-            budi = await s.scalar(select(User).where(User.telegram_id == 11))
+            budi = await find_user(s, "telegram", 11)
             told = list(await s.scalars(select(Outbox.chat_id).where(Outbox.kind == "message")))
             invite = await s.scalar(select(Invite))
             assert budi is not None and invite is not None

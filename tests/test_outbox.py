@@ -17,6 +17,7 @@ from bot.factory import build_product
 from bot.outbox_sender import _heads, _prefix
 from handlers.events import CallbackEvent, MessageEvent, Sender
 from handlers.outbox import from_row, to_payload
+from handlers.platforms import PLATFORMS
 from handlers.replies import (
     Button,
     EditMessage,
@@ -56,6 +57,7 @@ markups = st.one_of(
     st.just(RemoveKeyboard()),
 )
 chat_ids = st.integers(min_value=1, max_value=2**40)
+platforms = st.sampled_from(PLATFORMS)
 replies = st.one_of(
     st.builds(
         SendMessage,
@@ -63,6 +65,7 @@ replies = st.one_of(
         texts,
         markups,
         st.one_of(st.none(), st.builds(PromptRef, st.integers(1, 99), st.integers(1, 99))),
+        platform=platforms,
     ),
     st.builds(
         EditMessage,
@@ -70,6 +73,7 @@ replies = st.one_of(
         st.integers(1, 10**6),
         texts,
         st.one_of(st.none(), st.builds(InlineKeyboard, st.just(((Button("a", "b"),),)))),
+        platform=platforms,
     ),
     st.builds(
         SendDocument,
@@ -91,6 +95,7 @@ replies = st.one_of(
 def test_a_reply_survives_the_outbox_unchanged(reply: Any) -> None:
     kinds = {SendMessage: "message", EditMessage: "edit", SendDocument: "document"}
     row = Outbox(
+        platform=reply.platform,
         chat_id=getattr(reply, "chat_id", None) or 0,
         kind=kinds.get(type(reply), "commands"),
         payload=to_payload(reply),

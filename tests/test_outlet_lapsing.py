@@ -15,6 +15,7 @@ from bot.factory import build_product
 from handlers.events import MessageEvent, Sender
 from handlers.menus import commands_for
 from handlers.outbox import from_row
+from handlers.platforms import Chat
 from handlers.render import shown_length
 from handlers.replies import SendMessage
 from handlers.sla import sweep
@@ -103,7 +104,7 @@ async def test_the_desk_lists_this_months_lapses_and_others_are_refused(
 
     # The desk's menu has it, a head who is not the desk nor keeps records does not.
     def menu(roles: set[str]) -> list[str]:
-        return [name for name, _ in commands_for(1, roles, False, SPEC).commands]
+        return [name for name, _ in commands_for(Chat("telegram", 1), roles, False, SPEC).commands]
 
     assert "kedaluwarsa" in menu({"admin"}) and "kedaluwarsa" not in menu({"kabid"})
 

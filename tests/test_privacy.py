@@ -74,7 +74,7 @@ def test_a_nik_is_masked_to_its_region_and_last_digits() -> None:
 def test_a_failed_statement_does_not_carry_its_values(db_url: str) -> None:
     upgrade(db_url)
     insert = (
-        "INSERT INTO app_user (telegram_id, name, phone, is_journalist, created_at) "
+        "INSERT INTO app_user (id, name, phone, is_journalist, created_at) "
         "VALUES (:t, 'Rina', :phone, true, CURRENT_TIMESTAMP)"
     )
     values = {"t": 78, "phone": "+6281299998888"}
@@ -84,7 +84,7 @@ def test_a_failed_statement_does_not_carry_its_values(db_url: str) -> None:
         try:
             async with engine.begin() as conn:
                 await conn.execute(text(insert), values)
-                await conn.execute(text(insert), values)  # telegram_id is unique
+                await conn.execute(text(insert), values)  # the id is unique
         except Exception as error:
             return str(error)
         finally:

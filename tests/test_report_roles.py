@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from handlers.context import Ctx, Deps
 from handlers.events import Sender
 from handlers.menus import commands_for
+from handlers.platforms import Chat
 from handlers.replies import SendMessage
 from handlers.reports import laporan, on_period
 from handlers.sla import sweep
@@ -34,7 +35,7 @@ def test_the_report_command_is_offered_to_the_sops_report_roles() -> None:
         ("kadis", False),
         ("admin", False),
     ):
-        menu = commands_for(1, {role}, False, spec)
+        menu = commands_for(Chat("telegram", 1), {role}, False, spec)
         assert ("laporan" in dict(menu.commands)) is offered, role
 
 

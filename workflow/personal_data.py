@@ -35,6 +35,7 @@ from storage.models import (
     Task,
     TaskPrompt,
     User,
+    WaMessage,
 )
 from workflow.errors import NotAllowed, ReasonRequired
 
@@ -65,7 +66,7 @@ async def collect(session: AsyncSession, user: User) -> dict[str, Any]:
     return {
         "pengguna": {
             "id": user.id,
-            "telegram_id": user.telegram_id,
+            "akun": [{"platform": a.platform, "id": a.external_id} for a in user.accounts],
             "nama": user.name,
             "username": user.username,
             "nik": user.nik,
@@ -270,8 +271,21 @@ async def erase(
     await session.execute(delete(OutletMember).where(OutletMember.user_id == user.id))
     export_path(archive, user).unlink(missing_ok=True)
     # Message copies: their own chat's are gone; elsewhere their name, NIK and phone are struck.
-    await session.execute(delete(TaskPrompt).where(TaskPrompt.chat_id == user.telegram_id))
-    await session.execute(delete(Outbox).where(Outbox.chat_id == user.telegram_id))
+    for account in user.accounts:
+        platform, chat = account.platform, account.external_id
+        await session.execute(
+            delete(TaskPrompt).where(TaskPrompt.platform == platform, TaskPrompt.chat_id == chat)
+        )
+        await session.execute(
+            delete(Outbox).where(Outbox.platform == platform, Outbox.chat_id == chat)
+        )
+        await session.execute(
+            delete(Conversation).where(
+                Conversation.platform == platform, Conversation.chat_id == chat
+            )
+        )
+        if platform == "whatsapp":
+            await session.execute(delete(WaMessage).where(WaMessage.chat_id == chat))
     if secrets_:
         rows = await session.scalars(select(Outbox))  # every copy: a scan, erasure is rare
         for row in rows:
@@ -281,7 +295,6 @@ async def erase(
                 scrubbed = scrubbed.replace(secret, ERASED)
             if scrubbed != text:
                 row.payload = json.loads(scrubbed)
-    await session.execute(delete(Conversation).where(Conversation.telegram_id == user.telegram_id))
     for invite in await session.scalars(select(Invite).where(Invite.used_by == user.id)):
         invite.name, invite.phone = ERASED, None
     for outlet in await session.scalars(select(MediaOutlet).where(MediaOutlet.owner_id == user.id)):
@@ -292,7 +305,7 @@ async def erase(
     user.nik = None
     user.phone = None
     user.is_journalist = False
-    user.telegram_id = -user.id  # the account may register afresh; nothing links it back
+    user.accounts.clear()  # the accounts may register afresh; nothing links them back
     user.roles.clear()
     await session.flush()
     log.info(

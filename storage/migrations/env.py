@@ -6,6 +6,7 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import create_engine
 from storage.models import Base
@@ -32,14 +33,33 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if dangling:
+                raise RuntimeError(f"the migration left rows pointing nowhere: {dangling[:5]}")
+
+
+async def _foreign_keys(connection: AsyncConnection, *, on: bool) -> None:
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")  # type: ignore[union-attr]
 
 
 async def _run_async() -> None:
     engine = create_engine(_url())
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run)
-            await connection.commit()
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite's way to change a table (batch mode: copy, drop, rename) drops a table
+                # other rows point at; its own procedure turns the checks off meanwhile, which
+                # only works outside a transaction. The check above runs before the commit.
+                await _foreign_keys(connection, on=False)
+            try:
+                await connection.run_sync(_run)
+                await connection.commit()
+            finally:
+                if sqlite:
+                    await _foreign_keys(connection, on=True)
     finally:
         await engine.dispose()
 

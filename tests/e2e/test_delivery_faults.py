@@ -99,7 +99,7 @@ async def test_a_blocked_journalist_gets_the_waiting_messages_after_start(
     notices = [m for m in admin.bot_messages if "tidak dapat diantar" in (m.text or "")]
     assert len(notices) == 1  # told once, not once per message
     async with bot.session() as s:
-        assert await s.get(ChatReach, rina.chat_id) is not None
+        assert await s.get(ChatReach, ("telegram", rina.chat_id)) is not None
 
     bot.fake.unblock(rina.id)
     await rina.send("/status")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.fakeapi.harness import FakeUser
+from storage.accounts import find_user
 from storage.models import MediaOutlet, OutletMember, User
 from tests.e2e.conftest import PDF, PNG, BotUnderTest
 
@@ -86,7 +87,7 @@ async def test_second_journalist_joins_a_registered_online_outlet(bot: BotUnderT
     # Moving to another outlet is a request the office's admin confirms with a button.
     admin = await bot.official(2001, "Ani Admin", "admin")
     async with bot.session() as s, s.begin():
-        rina_row = await s.scalar(select(User).where(User.telegram_id == rina.id))
+        rina_row = await find_user(s, "telegram", rina.id)
         assert rina_row is not None
         s.add(
             MediaOutlet(

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from storage.accounts import find_user
 from storage.models import Base, Case, User
 from tests.e2e.conftest import BotUnderTest
 from tests.e2e.helpers import approve
@@ -57,7 +58,7 @@ async def test_export_then_erase_leaves_nothing_of_the_journalist(bot: BotUnderT
     assert files and all(f.is_file() for f in files)
     closed_before = await _report_closed(bot)
     async with bot.session() as s:
-        user = await s.scalar(select(User).where(User.telegram_id == rina.id))
+        user = await find_user(s, "telegram", rina.id)
         assert user is not None
         user_id = user.id
         with pytest.raises(NotAllowed, match="masih berjalan"):  # her case is still open

@@ -8,7 +8,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from storage.models import MediaOutlet, User
+from storage.accounts import find_user
+from storage.models import MediaOutlet
 from tests.e2e.conftest import PDF, PNG, BotUnderTest
 
 
@@ -87,7 +88,7 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
     assert list(dict.fromkeys(numbered)) == [f"Langkah {n}." for n in range(1, 7)], numbered
 
     async with bot.session() as s:
-        user = await s.scalar(select(User).where(User.telegram_id == rina.id))
+        user = await find_user(s, "telegram", rina.id)
         assert user is not None and user.is_journalist and user.nik == "6171054501900001"
         assert "6171054501900001" not in (user.nik_cipher or "")  # stored encrypted
         outlet = await s.scalar(select(MediaOutlet).where(MediaOutlet.owner_id == user.id))
@@ -111,7 +112,7 @@ async def test_registration_with_uploads_mistakes_and_a_restart(bot: BotUnderTes
 async def test_one_person_registers_once(bot: BotUnderTest) -> None:
     await bot.seeded_journalist(5101)
     async with bot.session() as s:
-        holder = await s.scalar(select(User).where(User.telegram_id == 5101))
+        holder = await find_user(s, "telegram", 5101)
         taken = holder.nik if holder else None
     other = bot.fake.user(5102, "Other")
     await other.send("/start")
