@@ -259,8 +259,16 @@ class MitraApp:
 Command = Callable[[Ctx, str], Awaitable[None]]
 
 
+# The public WhatsApp link (wa.me/<number>?text=daftar) and invites sent there ("daftar CODE")
+# open the chat with a word, since WhatsApp has no /start; it means what /start means.
+START_WORD = "daftar"
+
+
 async def on_message(ctx: Ctx, event: MessageEvent) -> None:
     text = (event.text or "").strip()
+    word, _, rest = text.partition(" ")
+    if word.lower() == START_WORD and not ctx.state.name:
+        text = f"/start {rest}".strip()
     if text.startswith("/"):
         name, _, arg = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
