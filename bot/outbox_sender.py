@@ -13,7 +13,10 @@ any transaction and records each outcome:
   with growing backoff for hours, then given up ("dead") with a log line and a word to the office;
 - 400: given up at once, with Telegram's reason;
 - 403: the chat is marked unreachable, the office is told once, its rows wait until the person
-  writes to the bot again.
+  writes to the bot again;
+- held (WhatsApp: the person's 24-hour window is closed, the port sent the template asking them
+  to write): the chat's rows wait as for a 403, but the office is not told (nothing for it to
+  do) and the template is not sent again for the same closed window.
 
 Passes do not wait for each other's sends: a pass leases what is due and starts one task per
 chat; a chat whose rows are in flight is skipped by the next pass (its head is leased), so the
@@ -46,6 +49,7 @@ from bot.delivery import (
     ApiPort,
     Blocked,
     ChatPacer,
+    Held,
     NotModified,
     Rejected,
     RetryAfter,
@@ -115,8 +119,10 @@ class OutboxSender:
         worker: str = "",
         limits: Limits | None = None,
         policy: Policy | None = None,
+        platform: str = "telegram",
     ) -> None:
         self.sessions, self.api, self.clock, self.spec = sessions, api, clock, spec
+        self.platform = platform  # one sender per platform, each its own rows and limits
         self.worker = worker[:64]
         self.limits = limits or Limits()
         self.policy = policy or Policy()
@@ -286,14 +292,18 @@ class OutboxSender:
         pending = (
             await session.execute(
                 select(Outbox.id, Outbox.chat_id, Outbox.next_attempt_at, Outbox.lease_until)
-                .where(Outbox.state == "pending")
+                .where(Outbox.state == "pending", Outbox.platform == self.platform)
                 .order_by(Outbox.id)
                 .limit(self.policy.batch)
             )
         ).all()
         if not pending:
             return []
-        away = set(await session.scalars(select(ChatReach.chat_id)))
+        away = set(
+            await session.scalars(
+                select(ChatReach.chat_id).where(ChatReach.platform == self.platform)
+            )
+        )
         heads = _heads(pending, away, now, self.policy.per_chat)
         if not heads:
             return []
@@ -359,6 +369,9 @@ class OutboxSender:
         except RetryAfter as exc:
             log.info("%s to chat %s: 429, waiting %ss", method, row.chat_id, exc.seconds)
             await self._retry(row, timedelta(seconds=exc.seconds), count=False, error="429")
+            return False
+        except Held as exc:
+            await self._held(row, exc.description)
             return False
         except Blocked as exc:
             await self._unreachable(row, exc.description)
@@ -450,6 +463,18 @@ class OutboxSender:
             if new is not None:
                 log.info("chat %s unreachable (%s): its messages wait", row.chat_id, description)
                 await report_unreachable(session, self.spec, new, now)
+        self.wake()
+
+    async def _held(self, row: Outbox, description: str) -> None:
+        """Its chat waits for the person to write; already "reported" (the office is never told:
+        the template asked the person, and the chat's rows go once they write)."""
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            await _mark(session, row, error="window")
+            new = await ledger.mark_unreachable(session, row.chat_id, "window", now, row.platform)
+            if new is not None:
+                new.reported = True
+                log.info("chat %s waits for its window (%s)", row.chat_id, description)
         self.wake()
 
     async def _tidy(self) -> None:
@@ -615,8 +640,11 @@ def _prefix(ids: list[int], locked: set[int]) -> list[int]:
     return out
 
 
-def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSender:
-    """The product's sender over an adapter's API; the app wakes it after every commit."""
+def sender_for(
+    product: Product, api: ApiPort, settings: Settings, platform: str = "telegram"
+) -> OutboxSender:
+    """The product's sender of `platform`'s rows over its adapter's API; the app wakes it after
+    every commit (run_polling wakes every platform's sender)."""
     from bot.scheduler import worker_name
 
     sender = OutboxSender(
@@ -631,6 +659,7 @@ def sender_for(product: Product, api: ApiPort, settings: Settings) -> OutboxSend
             chat_burst=settings.pace_burst,
             chat_interval=settings.pace_interval,
         ),
+        platform=platform,
     )
     product.app.on_queued = sender.wake
     return sender
