@@ -196,6 +196,7 @@ def build_whatsapp_adapter(
         product.clock,
         inflight=inflight,
         office=product.app.deps.spec.office.name,
+        spec=product.app.deps.spec,
     )
     return adapter
 

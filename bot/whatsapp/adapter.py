@@ -13,7 +13,9 @@ moment the webhook is acknowledged:
 - a template's quick reply -> SeenEvent (the person wrote: what waited for them goes);
 - an image or a document -> MessageEvent(file) (downloaded through the port); other kinds
   (audio, stickers, locations...) -> an empty MessageEvent, answered politely by the core;
-- a failed status with 131047 (the window closed after all) -> the chat waits (port.py).
+- a failed status with 131047 (the window closed after all) -> the chat waits (port.py); with
+  131026 (not on WhatsApp, or it blocked us) -> unreachable as a Telegram 403: the chat waits
+  and the office is told once.
 
 Every update id is the number of the message's wamid (bot/whatsapp/ids.py), so a webhook Meta
 delivers again is the same update and the core's processed_update drops it. What handle()
@@ -32,14 +34,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Deliverer, InFlight, KeyedLocks, UpdateRunner
 from bot.webhook import parse_listen
+from handlers.delivery_notices import report_unreachable
 from handlers.events import CallbackEvent, Event, IncomingFile, MessageEvent
 from handlers.ports import ChatApp
 from handlers.replies import Reply
+from storage import ledger
 from storage.db import transaction
 from workflow.clock import Clock
+from workflow.spec import SopSpec
 
 from . import core, ids, inbound
-from .client import OUTSIDE_WINDOW, WhatsAppClient
+from .client import OUTSIDE_WINDOW, UNDELIVERABLE, WhatsAppClient
 from .config import WhatsAppSettings
 from .port import LastInbound, WhatsAppApi
 from .render import CALLBACK_PREFIX, TEXT_PREFIX
@@ -63,8 +68,11 @@ class WhatsAppAdapter:
         office: str = "Mitra Media",
         client: WhatsAppClient | None = None,
         last_inbound: LastInbound | None = None,
+        spec: SopSpec | None = None,
     ) -> None:
+        """``spec``: whose desk hears of a number WhatsApp cannot deliver to (None: logged)."""
         self.settings = settings
+        self.spec = spec
         self.sessions = sessions
         self.clock = clock
         self.client = client or WhatsAppClient(
@@ -139,7 +147,7 @@ class WhatsAppAdapter:
 
     async def _feed(self, event: inbound.Event) -> None:
         person = event.recipient if isinstance(event, inbound.Status) else event.sender
-        async with self._in_order.hold(int(person)):
+        async with self._in_order.hold(int(person) if person.isdigit() else None):
             try:
                 if isinstance(event, inbound.Status):
                     await self._status(event)
@@ -199,9 +207,26 @@ class WhatsAppAdapter:
     async def _status(self, status: inbound.Status) -> None:
         if status.status != "failed":
             return  # sent, delivered, read: read receipts are not needed
+        if not status.recipient.isdigit():
+            log.warning("a failed WhatsApp status without a readable recipient: skipped")
+            return
         codes = [error.code for error in status.errors]
         if OUTSIDE_WINDOW in codes:
             log.info("chat %s: a message failed outside the window; it waits", status.recipient)
             await self.api.window_closed(int(status.recipient), status.message_id)
             return
+        if UNDELIVERABLE in codes:  # not on WhatsApp (any more), or it blocked us: as a 403
+            await self._unreachable(int(status.recipient))
+            return
         log.warning("a WhatsApp message to chat %s failed: %s", status.recipient, codes)
+
+    async def _unreachable(self, chat_id: int) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            new = await ledger.mark_unreachable(
+                session, chat_id, "undeliverable", now, core.WHATSAPP
+            )
+            if new is not None:
+                log.info("chat %s cannot be reached on WhatsApp: its messages wait", chat_id)
+                if self.spec is not None:
+                    await report_unreachable(session, self.spec, new, now)

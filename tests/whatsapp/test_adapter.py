@@ -35,7 +35,7 @@ from handlers.replies import (
 from storage import ledger
 from storage.db import reading, transaction
 from storage.models import ChatReach, Outbox
-from tests.factories import builtin
+from tests.factories import builtin, make_officials
 from workflow.clock import ManualClock
 
 from .conftest import ALICE, BUDI
@@ -348,3 +348,41 @@ def test_missing_whatsapp_settings_are_named_never_quoted(monkeypatch: pytest.Mo
         Settings(bot_platforms="whatsapp").whatsapp()
     assert "WHATSAPP_PHONE_ID" in str(missing.value)
     assert "EAAG-secret-token" not in str(missing.value)
+
+
+async def test_a_late_131026_makes_the_chat_unreachable_and_tells_the_desk(
+    wa_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    spec = builtin("sanggau-hubungan-media")
+    async with transaction(wa_sessions) as session:
+        desk = await make_officials(session, spec, NOW)
+    async with FakeWhatsApp(late_failures=True) as fake:
+        adapter = WhatsAppAdapter(
+            wa_settings(fake),
+            RecordingApp(),
+            wa_sessions,
+            ManualClock(NOW),
+            last_inbound=lambda _chat: _now(),
+            spec=spec,
+        )
+        await adapter.start()
+        try:
+            assert await fake.verify_webhook(f"http://127.0.0.1:{adapter.port}/whatsapp", VERIFY)
+            fake.idle_probe = lambda: adapter.inflight.idle
+            fake.user(BUDI, "Budi")
+            fake.open_window(BUDI)
+            fake.block(BUDI)
+            await adapter.api.execute_reply(SendMessage(int(BUDI), "Ada pesan untuk Anda."))
+            await fake.settle()
+            async with reading(wa_sessions) as session:
+                reach = await session.get(ChatReach, int(BUDI))
+                notices = list(await session.scalars(select(Outbox)))
+            assert reach is not None and reach.reason == "undeliverable"
+            assert {n.chat_id for n in notices} <= {u.telegram_id for u in desk.values()}
+            assert notices  # the desk hears of it once
+        finally:
+            await adapter.stop()
+
+
+async def _now() -> datetime:
+    return NOW
