@@ -76,7 +76,11 @@ def run(
     settings = _settings()
     if webhook:
         settings = settings.model_copy(update={"webhook_url": webhook})
-    telegram = "telegram" in settings.platforms()
+    try:
+        telegram = "telegram" in settings.platforms()
+    except ValueError as unknown:
+        typer.echo(str(unknown), err=True)
+        raise typer.Exit(2) from None
     if telegram and settings.bot_token is None:
         typer.echo("BOT_TOKEN belum diatur: menjalankan taman uji (server Telegram tiruan).\n")
         run_playground(settings)

@@ -177,7 +177,13 @@ class WhatsAppApi:
                     log.info("chat %s: window closed after %d of its messages", chat_id, len(sent))
                 await self._hold(reply, last)
         main = next((wamid for out, wamid in sent if out.kind == "interactive"), sent[0][1])
-        return await ids.number_for(self.sessions, main, chat_id, self.clock.now())
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            # Every part numbered: a press on a second list still names a message of ours.
+            numbers = {
+                wamid: await ids.number_for(session, wamid, chat_id, now) for _, wamid in sent
+            }
+        return numbers[main]
 
     async def _hold(self, reply: Reply, last: datetime | None) -> None:
         """Sends the template for this closed window (once), then raises Held."""

@@ -386,3 +386,23 @@ async def test_a_late_131026_makes_the_chat_unreachable_and_tells_the_desk(
 
 async def _now() -> datetime:
     return NOW
+
+
+async def test_a_press_on_the_second_list_of_a_long_checklist_names_a_message_of_ours(
+    bot: Bot,
+) -> None:
+    alice = bot.fake.user(ALICE, "Alice")
+    bot.fake.open_window(ALICE)
+    bot.wrote[int(ALICE)] = NOW
+    rows = tuple((Button(f"Berkas nomor {n}", f"chk:7:{n}"),) for n in range(13))
+    number = await bot.adapter.api.execute_reply(
+        SendMessage(int(ALICE), "<b>Daftar periksa</b>", InlineKeyboard(rows), PromptRef(7, 3))
+    )
+    first, second = alice.received
+    await alice.pick("Berkas nomor 12", message=second)
+    await alice.pick("Berkas nomor 0", message=first)
+    later, earlier = bot.app.events
+    assert isinstance(later, CallbackEvent) and isinstance(earlier, CallbackEvent)
+    assert later.data == "chk:7:12" and earlier.data == "chk:7:0"
+    assert earlier.message_id == number  # the prompt's own number: its first list
+    assert later.message_id not in (0, number)  # the second list's, known to be ours
