@@ -15,7 +15,9 @@ chat again until the person writes, and the port remembers which window it asked
 WhatsApp's own refusal (131047: its clock and ours disagree) ends the same way.
 
 **No editing.** An EditMessage is a follow-up replying to the original's wamid; a reminder
-(SendMessage.reply_to) quotes its prompt the same way.
+(SendMessage.reply_to) quotes its prompt the same way. Outside the window such a follow-up is
+dropped rather than held: a paid template that only says "someone else handled it" is noise,
+and a later press on the old prompt's buttons is refused politely by the core.
 """
 
 from __future__ import annotations
@@ -167,12 +169,18 @@ class WhatsAppApi:
             messages[0].payload["context"] = {"message_id": context}
         last = await self._last_inbound(chat_id)
         if not may_send_free_form(last, self.clock):
+            if isinstance(reply, EditMessage):
+                self._drop_edit(chat_id)
+                return None
             await self._hold(reply, last)
         sent: list[tuple[Outgoing, str]] = []
         for outgoing in messages:
             try:
                 sent.append((outgoing, await self.client.send_outgoing(outgoing)))
             except OutsideWindow:
+                if isinstance(reply, EditMessage):
+                    self._drop_edit(chat_id)
+                    return None
                 if sent:  # what went stays sent; the whole reply goes again after the window
                     log.info("chat %s: window closed after %d of its messages", chat_id, len(sent))
                 await self._hold(reply, last)
@@ -184,6 +192,11 @@ class WhatsAppApi:
                 wamid: await ids.number_for(session, wamid, chat_id, now) for _, wamid in sent
             }
         return numbers[main]
+
+    def _drop_edit(self, chat_id: int) -> None:
+        """An earlier prompt's new state ("Sudah diterima oleh Budi") outside the window: not
+        worth a paid template and a tap; a later press on the old prompt is refused politely."""
+        log.info("chat %s: window closed, a follow-up to an earlier message dropped", chat_id)
 
     async def _hold(self, reply: Reply, last: datetime | None) -> None:
         """Sends the template for this closed window (once), then raises Held."""

@@ -255,3 +255,21 @@ async def test_a_document_is_uploaded_and_a_file_downloaded_through_the_port(
     assert alice.last.media is not None and alice.last.media.data == pdf.read_bytes()
     card = world.fake.store_media(b"\xff\xd8\xff kartu pers", "image/jpeg")
     assert await world.api.download(card.id) == card.data
+
+
+async def test_outside_the_window_a_follow_up_to_an_old_prompt_is_dropped_not_held(
+    world: World,
+) -> None:
+    budi = world.fake.user(BUDI, "Budi")
+    await world.writes(BUDI)
+    await world.queue(PROMPT)
+    await world.sender.deliver_due()
+    (row,) = await world.rows()
+    assert row.message_id is not None
+    world.clock.advance(timedelta(hours=26))  # Siti accepted it the next day
+    world.fake.advance_time(26 * 3600)
+    await world.queue(EditMessage(int(BUDI), row.message_id, "✅ Sudah diterima oleh Siti"))
+    await world.sender.deliver_due()
+    assert len(budi.received) == 1  # no template only to say someone else did it
+    assert [r.state for r in await world.rows()] == ["sent", "sent"]
+    assert await world.reach() == []
