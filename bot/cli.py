@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from bot.cli_sop import sop_app
 from bot.cli_user import user_app
 from bot.config import Settings
 from workflow.wording import phrase
+
+if TYPE_CHECKING:
+    from bot.whatsapp.config import WhatsAppNumber
 
 # Locals in tracebacks could carry the bot token: never show them.
 app = typer.Typer(
@@ -197,11 +200,21 @@ def invite(
         except InputError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(1) from None
+    platforms = _platforms(settings)
+    whatsapp = _whatsapp_number()
+    if "telegram" not in platforms and not whatsapp.number:
+        typer.echo(phrase("cli", "whatsapp_number_unset"), err=True)
+        raise typer.Exit(1)
     code, expires = asyncio.run(_make_invite(settings, role, name, phone or None))
-    bot_name = username or _bot_username(settings) or "<username_bot>"
-    typer.echo(f"Undangan untuk {name} sebagai {officials[role].name}:")
-    typer.echo(f"  https://t.me/{bot_name}?start={code}")
-    typer.echo(f"Berlaku sampai {expires:%Y-%m-%d %H:%M} UTC, sekali pakai.")
+    typer.echo(phrase("cli", "invite_for", name=name, role=officials[role].name))
+    if "telegram" in platforms:
+        bot_name = username or _bot_username(settings) or "<username_bot>"
+        url = f"https://t.me/{bot_name}?start={code}"
+        typer.echo("  " + phrase("cli", "invite_link", app="Telegram", url=url))
+    wa_url = whatsapp.start_link(code)  # "daftar CODE" is /start CODE on WhatsApp
+    if wa_url is not None:
+        typer.echo("  " + phrase("cli", "invite_link", app="WhatsApp", url=wa_url))
+    typer.echo(phrase("cli", "invite_valid", until=f"{expires:%Y-%m-%d %H:%M}"))
 
 
 @app.command()
@@ -217,15 +230,45 @@ def link(
     from workflow.loader import load_spec, resolve_sop
 
     spec = load_spec(resolve_sop(settings.sop))
-    bot_name = username or _bot_username(settings)
-    if not bot_name:  # a poster with a placeholder would be printed and hung up wrong
-        typer.echo(phrase("cli", "username_unknown"), err=True)
+    whatsapp = _whatsapp_number()
+    wa_url = whatsapp.start_link()
+    if "telegram" in _platforms(settings):
+        bot_name = username or _bot_username(settings)
+        if not bot_name:  # a poster with a placeholder would be printed and hung up wrong
+            typer.echo(phrase("cli", "username_unknown"), err=True)
+            raise typer.Exit(1)
+        url, stem = f"https://t.me/{bot_name}", f"poster-{bot_name}"
+    elif wa_url is not None:  # WhatsApp alone: the poster's code opens the office's chat
+        url, stem = wa_url, f"poster-wa-{whatsapp.number}"
+    else:
+        typer.echo(phrase("cli", "whatsapp_number_unset"), err=True)
         raise typer.Exit(1)
-    url = f"https://t.me/{bot_name}"
-    png, pdf = poster.write(url, spec.office.name, spec.office.unit, output, f"poster-{bot_name}")
+    png, pdf = poster.write(url, spec.office.name, spec.office.unit, output, stem)
     typer.echo(phrase("cli", "link_url", url=url))
+    if wa_url is not None and wa_url != url:
+        typer.echo(phrase("cli", "link_whatsapp", url=wa_url))
     typer.echo(phrase("cli", "link_png", path=png))
     typer.echo(phrase("cli", "link_pdf", path=pdf))
+
+
+def _platforms(settings: Settings) -> tuple[str, ...]:
+    try:
+        return settings.platforms()
+    except ValueError as unknown:
+        typer.echo(str(unknown), err=True)
+        raise typer.Exit(2) from None
+
+
+def _whatsapp_number() -> WhatsAppNumber:
+    from pydantic import ValidationError
+
+    from bot.whatsapp.config import WhatsAppNumber
+
+    try:
+        return WhatsAppNumber()
+    except ValidationError as invalid:
+        typer.echo(str(invalid.errors()[0]["msg"]).removeprefix("Value error, "), err=True)
+        raise typer.Exit(2) from None
 
 
 async def _make_invite(
