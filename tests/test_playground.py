@@ -17,9 +17,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
 from bot.playground.app import Playground, build_app
-from bot.playground.world import FIRST_OFFICIAL_ID, JOURNALIST_ID, World
+from bot.playground.world import FIRST_OFFICIAL_ID, JOURNALIST_ID, WA_JOURNALIST_ID, World
+from handlers.platforms import PLATFORMS
 from storage.db import transaction
-from storage.models import MediaOutlet, User
+from storage.models import Account, MediaOutlet, User
 
 
 @pytest.fixture
@@ -30,10 +31,12 @@ async def client(tmp_path: Path) -> AsyncIterator[tuple[TestClient[Any, Any], Wo
         yield client, world
 
 
-async def _act(client: TestClient[Any, Any], world: World, path: str, **body: Any) -> None:
-    response = await client.post(path, json={"persona": JOURNALIST_ID, **body})
+async def _act(
+    client: TestClient[Any, Any], world: World, path: str, who: int = JOURNALIST_ID, **body: Any
+) -> None:
+    response = await client.post(path, json={"persona": who, **body})
     assert response.status == 200, await response.text()
-    await world.fake.settle()
+    await world.settle()
 
 
 async def _next_event(stream: Any, wanted: str) -> dict[str, Any]:
@@ -44,24 +47,25 @@ async def _next_event(stream: Any, wanted: str) -> dict[str, Any]:
             return event
 
 
-async def _registered(world: World) -> None:
+async def _registered(world: World, who: int = JOURNALIST_ID) -> None:
     now = world.clock.now()
+    persona = world.persona(who)
     async with transaction(world.product.sessions) as s:
         user = User(
-            telegram_id=JOURNALIST_ID,
-            name="Rina Wartawati",
-            nik="6171054501900001",
-            phone="+6281234567890",
+            name=persona.name,
+            nik="6171054501900001" if who == JOURNALIST_ID else "6171054501900002",
+            phone="+6281234567890" if who == JOURNALIST_ID else f"+{who}",
             is_journalist=True,
             registered_at=now,
             created_at=now,
+            accounts=[Account(platform=persona.platform, external_id=who, created_at=now)],
         )
         s.add(user)
         await s.flush()
         s.add(
             MediaOutlet(
                 owner_id=user.id,
-                name="Warta Kapuas",
+                name="Warta Kapuas" if who == JOURNALIST_ID else "Suara Sanggau",
                 kind="online",
                 website="https://wartakapuas.id",
                 created_at=now,
@@ -87,8 +91,9 @@ async def test_the_fast_clock_brings_the_overdue_reminder(
 ) -> None:
     http, world = client
     state = await (await http.get("/api/state")).json()
-    roles = [p["role"] for p in state["personas"]]
-    assert roles == ["pers", *[k for k, r in world.spec.roles.items() if not r.applicant]]
+    on = {app: [p["role"] for p in state["personas"] if p["platform"] == app] for app in PLATFORMS}
+    assert on["telegram"] == ["pers", *[k for k, r in world.spec.roles.items() if not r.applicant]]
+    assert on["whatsapp"] == ["pers"]  # a second journalist, on WhatsApp
 
     await _registered(world)  # registration itself is the browser test's
     await _act(http, world, "/api/send", text="/ajukan")
@@ -157,3 +162,119 @@ async def test_the_case_history_names_every_event_in_words(
         terms.TERMS_CHANGED, payments.SPJ_SIGNED, payments.NOT_RECEIVED, retention.ACTION,
     }  # fmt: skip
     assert recorded <= set(strings["events"]), recorded - set(strings["events"])
+
+
+async def _wa_chat(http: TestClient[Any, Any]) -> list[dict[str, Any]]:
+    chat = await (await http.get(f"/api/chat/{WA_JOURNALIST_ID}")).json()
+    assert chat["platform"] == "whatsapp" and chat["keyboard"] is None and not chat["commands"]
+    messages: list[dict[str, Any]] = chat["messages"]
+    return messages
+
+
+async def _wa_press(
+    http: TestClient[Any, Any], world: World, label: str, status: int = 200
+) -> dict[str, Any]:
+    """Presses the newest WhatsApp message's reply button or list row titled ``label``."""
+    for message in reversed(await _wa_chat(http)):
+        titles = message["buttons"] + [row["title"] for row in message["rows"]]
+        if label in titles:
+            body = {"message": message["id"], "choice": titles.index(label), "label": label}
+            response = await http.post("/api/press", json={"persona": WA_JOURNALIST_ID, **body})
+            assert response.status == status, await response.text()
+            await world.settle()
+            return message
+    raise AssertionError(f"no choice {label!r} on screen")
+
+
+async def test_the_whatsapp_journalist_registers_through_the_fake_cloud_api(
+    client: tuple[TestClient[Any, Any], World],
+) -> None:
+    """Sari writes on WhatsApp: the bot's WhatsApp adapter answers her through the fake Cloud
+    API, in WhatsApp's markup, with reply buttons and a list; a file she sends is downloaded
+    through the Graph API; her number is her phone, so she is never asked for it."""
+    http, world = client
+    sari = WA_JOURNALIST_ID
+    await _act(http, world, "/api/send", sari, text="daftar")  # what the wa.me link types
+    await _act(http, world, "/api/send", sari, text="Sari Pewarta")
+    await _act(http, world, "/api/send", sari, text="6171054501900002")
+    chat = await _wa_chat(http)
+    assert chat[0] == {**chat[0], "from_bot": False, "text": "daftar"}
+    assert "*Selamat datang di Mitra Media*" in chat[1]["text"]  # WhatsApp's bold, not HTML
+    assert "<b>" not in "".join(m["text"] or "" for m in chat)
+    assert f"*+{sari}*" in chat[-2]["text"] and "kartu pers" in chat[-1]["text"]
+
+    await _act(http, world, "/api/upload", sari, sample="kartu-pers.png")
+    chat = await _wa_chat(http)
+    [photo] = [m for m in chat if m.get("photo")]
+    sent = await http.get(f"/api/file/{sari}/{photo['id']}")
+    assert (
+        sent.status == 200
+        and await sent.read()
+        == (resources.files("bot.playground") / "samples" / "kartu-pers.png").read_bytes()
+    )
+    assert "Kartu pers diterima" in chat[-2]["text"] and "nama media" in chat[-1]["text"]
+
+    await _act(http, world, "/api/send", sari, text="Suara Sanggau")
+    listed = (await _wa_chat(http))[-1]
+    assert listed["list_button"] and [r["title"] for r in listed["rows"]] == [
+        "➕ Daftarkan media baru"
+    ]
+    await _wa_press(http, world, "➕ Daftarkan media baru")  # a row picked from the list
+    chat = await _wa_chat(http)
+    picked, kinds = chat[-2], chat[-1]
+    assert picked["from_bot"] is False and picked["text"] == "➕ Daftarkan media baru"
+    assert picked["quote"]["text"].startswith("Belum ada media terdaftar")
+    assert kinds["buttons"] == ["Cetak", "Online", "Elektronik"] and not kinds["rows"]
+    await _wa_press(http, world, "Online")  # a reply button
+    assert "Data media 1/" in (await _wa_chat(http))[-1]["text"]
+
+    # A choice the message no longer has (the page drew an older one) is refused, not sent.
+    response = await http.post(
+        "/api/press",
+        json={"persona": sari, "message": kinds["id"], "choice": 1, "label": "Cetak"},
+    )
+    assert response.status == 409
+    # WhatsApp has no contact button: the number is the chat's.
+    assert (await http.post("/api/contact", json={"persona": sari})).status == 400
+    state = await (await http.get("/api/state")).json()
+    [listed_sari] = [p for p in state["personas"] if p["id"] == sari]
+    assert listed_sari["platform"] == "whatsapp" and listed_sari["journalist"]
+
+
+async def test_outside_her_window_a_template_waits_for_her_quick_reply(
+    client: tuple[TestClient[Any, Any], World],
+) -> None:
+    """A day after Sari last wrote, the admin's receipt cannot go free-form: the approved
+    template goes, and her press on its quick reply brings the receipt and its PDF."""
+    http, world = client
+    sari = WA_JOURNALIST_ID
+    await _registered(world, sari)
+    await _act(http, world, "/api/send", sari, text="/ajukan")
+    await _act(http, world, "/api/upload", sari, sample="surat-permohonan.pdf")
+    assert "Permohonan terkirim" in (await _wa_chat(http))[-1]["text"]
+
+    world.clock.jump_to(world.clock.now() + timedelta(hours=25))  # her window has closed
+    admin = world.persona(FIRST_OFFICIAL_ID)
+    for label in ("Terima", "Semua lengkap"):
+        prompt = admin.tg.last
+        [(row, col, text)] = [
+            (r, c, b["text"])
+            for r, buttons in enumerate(prompt.inline_keyboard)
+            for c, b in enumerate(buttons)
+            if label in b["text"]
+        ]
+        await _act(
+            http, world, "/api/press", FIRST_OFFICIAL_ID,
+            message=prompt.message_id, row=row, col=col, label=text,
+        )  # fmt: skip
+    template = (await _wa_chat(http))[-1]
+    assert template["template"] == "pesan_menunggu" and template["buttons"] == ["Baca pesan"]
+    assert "*Tanda terima permohonan*" not in "".join(m["text"] or "" for m in await _wa_chat(http))
+
+    await _wa_press(http, world, "Baca pesan")
+    chat = await _wa_chat(http)
+    assert chat[-3]["text"] == "Baca pesan" and chat[-3]["quote"]["who"] == "Mitra Media"
+    assert "*Tanda terima permohonan*" in chat[-2]["text"]
+    assert chat[-1]["document"]["name"].startswith("tanda-terima-")
+    pdf = await http.get(f"/api/file/{sari}/{chat[-1]['id']}")
+    assert (await pdf.read()).startswith(b"%PDF")

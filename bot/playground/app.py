@@ -9,6 +9,10 @@ people in the chats.
     GET  /api/panel?sop=               open cases: step, holders, time left, history
     GET  /api/file/<persona>/<msg>     a document or photo from a chat (download)
     POST /api/send|press|contact|upload|read|clock?sop=   what a person or the trainer does
+
+One journalist persona writes on WhatsApp (the bot's WhatsApp adapter against the in-repo fake
+Cloud API): her chat's messages carry WhatsApp's shapes (reply buttons, a list's rows, a
+template's quick reply) and /api/press takes a choice's index for them.
 """
 
 from __future__ import annotations
@@ -171,18 +175,29 @@ class Playground:
         text = str(body.get("text") or "").strip()
         if not text:
             raise web.HTTPBadRequest(text="empty message")
-        world.send_text(persona, text[:4096])
+        await world.say(persona, text[:4096])
         return web.json_response({"ok": True})
 
     async def press(self, request: web.Request) -> web.Response:
+        """A Telegram inline button (message, row, col), or on WhatsApp a reply button or list
+        row (message, choice: its buttons counted first, then its rows)."""
         world, persona, body = await self._acting(request)
+        label = str(body["label"]) if "label" in body else None
+        if persona.wa is not None:
+            try:
+                await world.choose(
+                    persona, _int(body.get("message")), _int(body.get("choice")), label
+                )
+            except LookupError as err:
+                raise web.HTTPConflict(text=str(err)) from None
+            return web.json_response({"ok": True})
         try:
             world.press(
                 persona,
                 _int(body.get("message")),
                 _int(body.get("row")),
                 _int(body.get("col")),
-                str(body["label"]) if "label" in body else None,
+                label,
             )
         except (LookupError, AssertionError) as err:
             raise web.HTTPConflict(text=str(err)) from None
@@ -190,6 +205,8 @@ class Playground:
 
     async def contact(self, request: web.Request) -> web.Response:
         world, persona, _body = await self._acting(request)
+        if persona.wa is not None:  # WhatsApp tells the bot the number it writes from
+            raise web.HTTPBadRequest(text="no contact sharing on WhatsApp")
         world.share_contact(persona)
         return web.json_response({"ok": True})
 
@@ -215,7 +232,7 @@ class Playground:
             if name not in SAMPLES:
                 raise web.HTTPNotFound()
             content, mime = _package_file("samples", name), SAMPLES[name]
-        world.upload(persona, content, name, mime)
+        await world.send_file(persona, content, name, mime)
         return web.json_response({"ok": True})
 
     async def clock(self, request: web.Request) -> web.Response:

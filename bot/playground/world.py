@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -30,8 +30,12 @@ from bot.outbox_sender import OutboxSender, sender_for
 from bot.playground.clock import PlaygroundClock
 from bot.runtime import BotAdapter, build_adapter
 from bot.scheduler import SlaScheduler
+from bot.whatsapp.adapter import WhatsAppAdapter
+from bot.whatsapp.config import WhatsAppSettings
+from bot.whatsapp.fake import FakeWhatsApp, Received, StoredMedia
 from handlers.officials import create_invite
-from storage import read
+from handlers.platforms import TELEGRAM, WHATSAPP
+from storage import accounts, read
 from storage.db import transaction
 from workflow.loader import load_spec, resolve_sop
 from workflow.registry import calendar_of
@@ -45,6 +49,11 @@ TOKEN = "5151515151:PLAYGROUND-fake-token"
 BOT_USERNAME = "mitramedia_playground_bot"
 PLAYGROUND_DIR = Path("data/playground")  # relative to the working directory, like ./data
 JOURNALIST_ID = 880_000_001
+# The second journalist writes on WhatsApp, from this made-up number (her chat's id is its
+# digits, as on WhatsApp); her own person, since the core links no accounts between apps.
+WA_JOURNALIST_NUMBER = "6281299990001"
+WA_JOURNALIST_ID = int(WA_JOURNALIST_NUMBER)
+WA_VERIFY_TOKEN = "playground-verify"
 FIRST_OFFICIAL_ID = 880_000_100
 FAST_WORKING_HOURS_PER_SECOND = 1.0
 FAST_STEP_SECONDS = 0.25
@@ -56,12 +65,81 @@ class Persona:
     key: str  # the SOP role key (the applicant's role for the journalist)
     name: str
     title: str  # what the side list shows under the name
-    user: FakeUser
+    user: FakeUser | None  # on Telegram
     read_upto: int = 0  # the newest bot message id the page has shown
+    wa: WaChat | None = None  # on WhatsApp
 
     @property
     def id(self) -> int:
+        if self.wa is not None:
+            return self.wa.id
+        assert self.user is not None
         return self.user.id
+
+    @property
+    def platform(self) -> str:
+        return WHATSAPP if self.wa is not None else TELEGRAM
+
+    @property
+    def tg(self) -> FakeUser:
+        """The Telegram side (every persona but the WhatsApp journalist)."""
+        assert self.user is not None, "a WhatsApp persona has no Telegram chat"
+        return self.user
+
+
+@dataclass
+class WaLine:
+    """One bubble of a WhatsApp chat: what the bot sent (``received``) or what the person did
+    (a text, a file, a pressed button or list row, quoting the message it answers)."""
+
+    id: int
+    from_bot: bool
+    at: datetime
+    received: Received | None = None
+    text: str | None = None
+    media: StoredMedia | None = None
+    quote: int | None = None  # the line this one answers
+
+
+@dataclass
+class WaChat:
+    """A WhatsApp chat as the person's phone shows it: the fake Cloud API keeps only what the
+    bot sent, so what the person sent is kept here, in one timeline with it."""
+
+    number: str
+    name: str
+    lines: list[WaLine] = field(default_factory=list)
+    seen_received: int = 0  # how many of the account's received messages are lines already
+
+    @property
+    def id(self) -> int:
+        return int(self.number)
+
+    def add(self, at: datetime, **what: Any) -> WaLine:
+        line = WaLine(len(self.lines) + 1, at=at, **what)
+        self.lines.append(line)
+        return line
+
+    def find(self, line_id: int) -> WaLine | None:
+        return self.lines[line_id - 1] if 0 < line_id <= len(self.lines) else None
+
+    def line_of(self, wamid: str | None) -> WaLine | None:
+        for line in self.lines:
+            if line.received is not None and wamid is not None and line.received.id == wamid:
+                return line
+        return None
+
+
+class PlaygroundWhatsApp(FakeWhatsApp):
+    """The fake Cloud API on the playground's clock: a fast clock or a jump to a deadline
+    closes a person's 24-hour window there as it does for the bot, which reads the same clock."""
+
+    def __init__(self, clock: PlaygroundClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def now(self) -> float:
+        return self.clock.now().timestamp()
 
 
 @dataclass
@@ -82,6 +160,7 @@ class World:
         self.calendar = calendar_of(self.spec)
         self.clock = PlaygroundClock(datetime.now(UTC))
         self.fake = FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME)
+        self.wa_fake = PlaygroundWhatsApp(self.clock)
         self.personas: dict[int, Persona] = {}
         self.fast = False
         self.listeners: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -93,6 +172,8 @@ class World:
         self._product: Product | None = None
         self._adapter: BotAdapter | None = None
         self._sender: OutboxSender | None = None
+        self._wa_adapter: WhatsAppAdapter | None = None
+        self._wa_sender: OutboxSender | None = None
         self._scheduler: SlaScheduler | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -126,28 +207,51 @@ class World:
                 token=TOKEN, bot_username=BOT_USERNAME, first_update_id=last_update + 1
             )
         await self.fake.start()
+        await self.wa_fake.start()
         self._make_personas()
         settings = self.settings()
         for chat_id, message_id in known.items():
             # The chats of an earlier run are gone with its fake server, but the database still
             # names their messages (prompts it may edit): new ones must not reuse those ids.
-            if chat_id in self.personas:
+            if chat_id in self.personas and self.personas[chat_id].platform == TELEGRAM:
                 chat = self.fake.chat(chat_id)
                 chat.next_message_id = max(chat.next_message_id, message_id + 1)
         inflight = InFlight()
         adapter = self._adapter = build_adapter(settings, product.app, inflight, polling_timeout=5)
         sender = self._sender = sender_for(product, adapter.api, settings)
-        self.fake.idle_probe = lambda: inflight.idle and sender.idle
+        wa_adapter = self._wa_adapter = WhatsAppAdapter(
+            self.wa_settings(),
+            product.app,
+            product.sessions,
+            self.clock,
+            inflight=inflight,
+            office=self.spec.office.name,
+            spec=self.spec,
+        )
+        wa_sender = self._wa_sender = sender_for(
+            product, wa_adapter.api, settings, platform=WHATSAPP
+        )
+
+        def idle() -> bool:
+            return inflight.idle and sender.idle and wa_sender.idle
+
+        self.fake.idle_probe = self.wa_fake.idle_probe = idle
         self._scheduler = SlaScheduler(
             product.sessions,
             self.clock,
             self.spec,
-            sender.wake,
+            lambda: product.app.on_queued(),  # every platform's sender (sender_for added them)
             every_seconds=5,
             archive=product.app.deps.archive,
         )
         await adapter.start()
+        await wa_adapter.start()
+        webhook = f"http://127.0.0.1:{wa_adapter.port}{wa_adapter.webhook.path}"
+        if not await self.wa_fake.verify_webhook(webhook, WA_VERIFY_TOKEN):
+            raise RuntimeError("the playground's WhatsApp webhook did not answer the handshake")
+        await self._carry_on_whatsapp()
         await sender.start()
+        await wa_sender.start()
         self._scheduler.start()
         await self._onboard()
         self._tasks = [
@@ -164,11 +268,47 @@ class World:
             self._scheduler.stop()
         if self._adapter is not None:
             await self._adapter.stop()
-        if self._sender is not None:
-            await self._sender.stop(within=2.0)
+        if self._wa_adapter is not None:
+            await self._wa_adapter.drain(2.0)
+        for sender in (self._sender, self._wa_sender):
+            if sender is not None:
+                await sender.stop(within=2.0)
+        if self._wa_adapter is not None:
+            await self._wa_adapter.stop(2.0)
         if self._product is not None:
             await self._product.close()
         await self.fake.stop()
+        await self.wa_fake.stop()
+
+    def wa_settings(self) -> WhatsAppSettings:
+        """The bot's WhatsApp settings, pointed at the fake Cloud API (no Meta account)."""
+        fake = self.wa_fake
+        return WhatsAppSettings(
+            phone_id=fake.phone_id,
+            token=SecretStr(fake.token),
+            app_secret=SecretStr(fake.app_secret),
+            verify_token=SecretStr(WA_VERIFY_TOKEN),
+            graph_url=fake.base_url,
+            listen="127.0.0.1:0",
+            number=fake.display_number,
+        )
+
+    async def _carry_on_whatsapp(self) -> None:
+        """A restart: the fake's window of each WhatsApp person opens when the database says
+        they last wrote, so the bot and the fake agree on who may get a free-form message."""
+        async with self.product.sessions() as session:
+            for persona in self.personas.values():
+                if persona.wa is None:
+                    continue
+                last = await accounts.last_inbound(session, WHATSAPP, persona.id)
+                if last is not None:
+                    self.wa_fake.accounts[persona.wa.number].last_inbound = last.timestamp()
+
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until both fakes and the bot are quiet (what a person did has all been answered)."""
+        await self.fake.settle(timeout=timeout)
+        await self.wa_fake.settle(timeout=timeout)
+        await self.fake.settle(timeout=timeout)
 
     @property
     def product(self) -> Product:
@@ -180,6 +320,11 @@ class World:
         journalist = self.fake.user(JOURNALIST_ID, "Rina")
         self.personas[journalist.id] = Persona(
             applicant, "Rina Wartawati", self.spec.role_name(applicant), journalist
+        )
+        self.wa_fake.user(WA_JOURNALIST_NUMBER, "Sari")
+        sari = WaChat(WA_JOURNALIST_NUMBER, "Sari")
+        self.personas[sari.id] = Persona(
+            applicant, "Sari Pewarta", self.spec.role_name(applicant), None, wa=sari
         )
         officials = [key for key, role in self.spec.roles.items() if not role.applicant]
         for index, key in enumerate(officials):
@@ -204,7 +349,7 @@ class World:
         with contextlib.suppress(TimeoutError):
             await self.fake.settle(timeout=30)
         for persona in officials:  # the welcome is not news the trainer has to open
-            persona.read_upto = max((m.message_id for m in persona.user.bot_messages), default=0)
+            persona.read_upto = max((m.message_id for m in persona.tg.bot_messages), default=0)
 
     # -- what the people do -------------------------------------------------------------
 
@@ -223,7 +368,7 @@ class World:
         )
         contact = {
             "phone_number": phone,
-            "first_name": persona.user.first_name,
+            "first_name": persona.tg.first_name,
             "user_id": persona.id,
         }
         self.fake.inject_message(persona.id, contact=contact)
@@ -248,7 +393,7 @@ class World:
     ) -> None:
         """Taps the button at (row, column); with ``label``, only if it still is that button
         (the bot may have edited the keyboard since the page drew it)."""
-        message = persona.user.fake.chat(persona.id).find(message_id)
+        message = self.fake.chat(persona.id).find(message_id)
         if message is None or message.deleted or not message.from_bot:
             raise LookupError("message not on screen")
         try:
@@ -266,9 +411,89 @@ class World:
         self._broadcast({"type": "message", "persona": persona.id, "message": view})
 
     def mark_read(self, persona: Persona) -> None:
+        if persona.wa is not None:
+            persona.read_upto = max(
+                (line.id for line in persona.wa.lines if line.from_bot), default=persona.read_upto
+            )
+            return
         persona.read_upto = max(
-            (m.message_id for m in persona.user.bot_messages), default=persona.read_upto
+            (m.message_id for m in persona.tg.bot_messages), default=persona.read_upto
         )
+
+    # -- what the WhatsApp person does (each reaches the bot as Meta's signed webhook) ----------
+
+    async def say(self, persona: Persona, text: str) -> None:
+        """Types a message, on either app."""
+        if persona.wa is None:
+            self.send_text(persona, text)
+            return
+        self._wa_line(persona, from_bot=False, text=text)
+        await self._wa_deliver(persona, {"type": "text", "text": {"body": text}})
+
+    async def send_file(
+        self, persona: Persona, content: bytes, file_name: str, mime_type: str
+    ) -> None:
+        """Sends a file, on either app; on WhatsApp an image goes as a photo, as the phone
+        sends one from its gallery."""
+        if persona.wa is None:
+            self.upload(persona, content, file_name, mime_type)
+            return
+        media = self.wa_fake.store_media(content, mime_type, file_name)
+        self._wa_line(persona, from_bot=False, media=media)
+        kind = "image" if mime_type in ("image/png", "image/jpeg") else "document"
+        body: dict[str, Any] = {"id": media.id, "mime_type": mime_type, "sha256": media.sha256}
+        if kind == "document":
+            body["filename"] = file_name
+        await self._wa_deliver(persona, {"type": kind, kind: body})
+
+    async def choose(self, persona: Persona, line_id: int, index: int, label: str | None) -> None:
+        """Presses a WhatsApp message's reply button (a template's quick reply too) or picks a
+        row of its list: ``index`` counts its buttons, then its rows, as the page shows them;
+        with ``label``, only if it still is that choice."""
+        assert persona.wa is not None
+        line = persona.wa.find(line_id)
+        received = line.received if line is not None else None
+        if line is None or received is None:
+            raise LookupError("message not on screen")
+        choices = [(i, t, None) for i, t in received.buttons] + list(received.rows)
+        if not 0 <= index < len(choices):
+            raise LookupError("no such choice")
+        choice_id, title, description = choices[index]
+        if label is not None and title != label:
+            raise LookupError("the choices have changed")
+        content: dict[str, Any]
+        if received.kind == "template":
+            content = {"type": "button", "button": {"payload": choice_id, "text": title}}
+        elif index < len(received.buttons):
+            reply = {"id": choice_id, "title": title}
+            content = {
+                "type": "interactive",
+                "interactive": {"type": "button_reply", "button_reply": reply},
+            }
+        else:
+            row = {"id": choice_id, "title": title}
+            if description is not None:
+                row["description"] = description
+            content = {
+                "type": "interactive",
+                "interactive": {"type": "list_reply", "list_reply": row},
+            }
+        self._wa_line(persona, from_bot=False, text=title, quote=line.id)
+        content["context"] = {"from": self.wa_fake.display_number, "id": received.id}
+        await self._wa_deliver(persona, content)
+
+    def _wa_line(self, persona: Persona, **what: Any) -> WaLine:
+        assert persona.wa is not None
+        line = persona.wa.add(self.clock.now(), **what)
+        self._broadcast(
+            {"type": "message", "persona": persona.id, "message": self.wa_view(persona, line)}
+        )
+        return line
+
+    async def _wa_deliver(self, persona: Persona, content: dict[str, Any]) -> None:
+        assert persona.wa is not None
+        account = self.wa_fake.accounts[persona.wa.number]
+        await self.wa_fake.deliver(account, content)
 
     # -- the clock ------------------------------------------------------------------------
 
@@ -354,6 +579,8 @@ class World:
         changed: list[tuple[Persona, StoredMessage]] = []
         if seq != self._seen_seq:
             for persona in self.personas.values():
+                if persona.user is None:
+                    continue
                 for message in persona.user.messages:
                     if message.seq > self._seen_seq:
                         changed.append((persona, message))
@@ -380,12 +607,34 @@ class World:
         for persona, message in changed:
             view = self.view(persona, message)
             self._broadcast({"type": "message", "persona": persona.id, "message": view})
+        self._scan_whatsapp()
         for persona in self.personas.values():  # the reply keyboard and the command menu
             extras = self._extras(persona)
             if extras != self._shown_extras.get(persona.id):
                 self._shown_extras[persona.id] = extras
                 self._broadcast({"type": "chat", "persona": persona.id, **extras})
         if changed:
+            self._broadcast({"type": "panel"})
+
+    def _scan_whatsapp(self) -> None:
+        """What the bot sent each WhatsApp person since the last look, as new lines (the
+        watch looks often; a chat's view looks first, so it is never behind the fake)."""
+        any_new = False
+        for persona in self.personas.values():
+            if persona.wa is None:
+                continue
+            received = self.wa_fake.accounts[persona.wa.number].received
+            for message in received[persona.wa.seen_received :]:
+                quoted = persona.wa.line_of(message.context)
+                self._wa_line(
+                    persona,
+                    from_bot=True,
+                    received=message,
+                    quote=quoted.id if quoted is not None else None,
+                )
+                any_new = True
+            persona.wa.seen_received = len(received)
+        if any_new:
             self._broadcast({"type": "panel"})
 
     def _broadcast(self, event: dict[str, Any]) -> None:
@@ -395,6 +644,10 @@ class World:
     # -- views for the page -------------------------------------------------------------------
 
     def unread(self, persona: Persona) -> int:
+        if persona.wa is not None:
+            return sum(
+                1 for line in persona.wa.lines if line.from_bot and line.id > persona.read_upto
+            )
         return sum(
             1
             for m in persona.user.bot_messages
@@ -409,12 +662,21 @@ class World:
                 "title": p.title,
                 "role": p.key,
                 "journalist": p.key == self.spec.applicant_role,
+                "platform": p.platform,
                 "unread": self.unread(p),
             }
             for p in self.personas.values()
         ]
 
     def chat_view(self, persona: Persona) -> dict[str, Any]:
+        if persona.wa is not None:
+            self._scan_whatsapp()
+            return {
+                "persona": persona.id,
+                "platform": WHATSAPP,
+                "messages": [self.wa_view(persona, line) for line in persona.wa.lines],
+                **self._extras(persona),
+            }
         chat = self.fake.chat(persona.id)
         return {
             "persona": persona.id,
@@ -423,6 +685,8 @@ class World:
         }
 
     def _extras(self, persona: Persona) -> dict[str, Any]:
+        if persona.wa is not None:  # WhatsApp has neither a reply keyboard nor a command menu
+            return {"keyboard": None, "commands": []}
         return {
             "keyboard": self.fake.chat(persona.id).reply_keyboard,
             "commands": self.fake.commands(scope_chat_id=persona.id),
@@ -470,8 +734,63 @@ class World:
             out["contact"] = message.contact.get("phone_number")
         return out
 
+    def wa_view(self, persona: Persona, line: WaLine) -> dict[str, Any]:
+        """A WhatsApp bubble for the page: its text in WhatsApp's own markup (*tebal*,
+        _miring_), the reply buttons under it, a list's button and rows, a template's name."""
+        assert persona.wa is not None
+        tz = self.spec.office.timezone
+        out: dict[str, Any] = {
+            "id": line.id,
+            "from_bot": line.from_bot,
+            "at": line.at.isoformat(),
+            "time": format_when(line.at, tz).rsplit(" pukul ", 1)[-1],
+            "text": line.text,
+            "buttons": [],
+            "rows": [],
+            "list_button": None,
+            "template": None,
+        }
+        media = line.media
+        received = line.received
+        if received is not None:
+            out.update(
+                text=received.text or None,
+                kind=received.kind,
+                buttons=[title for _id, title in received.buttons],
+                rows=[{"title": t, "description": d} for _id, t, d in received.rows],
+                list_button=received.list_button,
+                template=received.template,
+            )
+            media = received.media
+        if media is not None:
+            if media.mime_type.startswith("image/"):
+                out["photo"] = True
+            else:
+                out["document"] = {"name": media.file_name or "berkas", "size": len(media.data)}
+        quoted = persona.wa.find(line.quote) if line.quote is not None else None
+        if quoted is not None:
+            who = "Mitra Media" if quoted.from_bot else "Anda"
+            first = (self.wa_view(persona, quoted)["text"] or "").split("\n", 1)[0]
+            if not first and quoted.media is not None:
+                first = quoted.media.file_name or ""
+            if not first and quoted.received is not None and quoted.received.media is not None:
+                first = quoted.received.media.file_name or ""
+            out["quote"] = {"who": who, "text": first[:120]}
+        return out
+
     def file_of(self, persona: Persona, message_id: int) -> tuple[bytes, str, str] | None:
         """(content, file name, mime type) of a document or photo in the persona's chat."""
+        if persona.wa is not None:
+            line = persona.wa.find(message_id)
+            media = None if line is None else line.received.media if line.received else line.media
+            if media is None:
+                return None
+            extension = media.mime_type.rsplit("/", 1)[-1]
+            return (
+                media.data,
+                media.file_name or f"berkas-{message_id}.{extension}",
+                media.mime_type,
+            )
         message = self.fake.chat(persona.id).find(message_id)
         if message is None or message.deleted:
             return None

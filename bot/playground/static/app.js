@@ -1,4 +1,5 @@
-// Mitra Media playground: a Telegram-like chat over the built-in fake Bot API server.
+// Mitra Media playground: a Telegram-like chat over the built-in fake Bot API server, and a
+// WhatsApp-like one over the fake Cloud API for the persona on WhatsApp.
 // Plain script, no build step. The server streams chat changes over SSE (/api/events).
 "use strict";
 
@@ -67,6 +68,28 @@ function renderText(text, entities) {
   return out;
 }
 
+// WhatsApp's own markup (what the bot's WhatsApp renderer writes) to HTML: *tebal*, _miring_,
+// ~coret~, `kode`, ```blok```, "> " quotes; a marker counts only around text that neither starts
+// nor ends with a space and not inside a word, as on the phone. Escapes first: markers survive.
+function renderWa(text) {
+  if (!text) return "";
+  const mark = (line) => line
+    .replace(/```([^`]+)```/g, "<code>$1</code>")
+    .replace(/`([^`\s](?:[^`]*[^`\s])?)`/g, "<code>$1</code>")
+    .replace(/(^|[^\w*])\*(\S(?:[^*]*\S)?)\*(?![\w*])/g, "$1<b>$2</b>")
+    .replace(/(^|[^\w_])_(\S(?:[^_]*\S)?)_(?![\w_])/g, "$1<i>$2</i>")
+    .replace(/(^|[^\w~])~(\S(?:[^~]*\S)?)~(?![\w~])/g, "$1<s>$2</s>")
+    .replace(/(https?:\/\/[^\s<)]+)/g, '<a href="$1" target="_blank" rel="noopener">$1</a>');
+  return esc(text).split("\n").map((line) => (
+    line.startsWith("&gt; ") ? `<span class="wa-quote-line">${mark(line.slice(5))}</span>` : mark(line)
+  )).join("\n");
+}
+
+function isWa(id) {
+  const persona = state.personas.find((p) => p.id === id);
+  return Boolean(persona && persona.platform === "whatsapp");
+}
+
 // -- personas ------------------------------------------------------------------------------
 
 function initials(name) {
@@ -82,9 +105,10 @@ function renderPersonas() {
     button.type = "button";
     button.className = "persona" + (p.id === state.active ? " active" : "");
     button.dataset.persona = p.id;
+    const wa = p.platform === "whatsapp";
     button.innerHTML = `<span class="avatar${p.journalist ? " press" : ""}">${esc(initials(p.name))}</span>
       <span class="who"><span class="name">${esc(p.name)}</span>
-      <span class="role">${esc(p.title)}</span></span>
+      <span class="role">${esc(p.title)}${wa ? ` · <span class="wa-tag">${esc(T.whatsapp)}</span>` : ""}</span></span>
       ${p.unread ? `<span class="badge" aria-label="belum dibaca">${p.unread}</span>` : ""}`;
     button.addEventListener("click", () => selectPersona(p.id));
     item.appendChild(button);
@@ -98,12 +122,19 @@ async function selectPersona(id) {
   const persona = state.personas.find((p) => p.id === id);
   persona.unread = 0;
   renderPersonas();
-  $("chat-avatar").textContent = initials(persona.name);
-  $("chat-who").textContent = `${T.you_as} ${persona.name} — ${persona.title}`;
+  const wa = persona.platform === "whatsapp";
+  document.querySelector(".chat").classList.toggle("wa", wa);
+  $("chat-avatar").textContent = wa ? "MM" : initials(persona.name);
+  $("chat-who").textContent = `${T.you_as} ${persona.name} — ${persona.title}${wa ? " · " + T.on_whatsapp : ""}`;
+  $("chat-sub").hidden = !wa;
   $("commands").hidden = true;
   $("attach").hidden = true;
+  $("wa-list").hidden = true;
   $("toast").hidden = true;  // a toast belongs to the chat it was answered in
+  $("text").placeholder = wa ? T.wa_placeholder : T.tg_placeholder;
   await loadChat(id);
+  // A wa.me link opens the chat with "daftar" typed in; an empty chat starts the same way.
+  $("text").value = wa && !state.chats[id].messages.size ? T.wa_start : "";
   post("/api/read", { persona: id });
 }
 
@@ -150,10 +181,73 @@ function messageHtml(m) {
   return `<div class="bubble">${body}${meta}</div>${buttons}${presses}`;
 }
 
+// A WhatsApp bubble: a quoted message on top, a document or photo, the text in WhatsApp
+// markup; under it its reply buttons (a template's quick reply too), or the button that opens
+// its list.
+function waMessageHtml(m) {
+  const file = api(`/api/file/${state.active}/${m.id}`);
+  let body = "";
+  if (m.quote) {
+    body += `<div class="wa-quote"><div class="wa-quote-who">${esc(m.quote.who)}</div>
+      <div class="wa-quote-text">${renderWa(m.quote.text)}</div></div>`;
+  }
+  if (m.photo) body += `<a href="${file}" target="_blank"><img class="photo" alt="${esc(T.photo)}" src="${file}"></a>`;
+  if (m.document) {
+    const kb = Math.max(1, Math.round(m.document.size / 1024));
+    const ext = (m.document.name.split(".").pop() || "").slice(0, 4).toUpperCase();
+    body += `<a class="wa-doc" href="${file}" download><span class="wa-doc-icon">${esc(ext)}</span>
+      <span class="wa-doc-name">${esc(m.document.name)}</span>
+      <span class="muted">${kb} KB · ${esc(T.download)}</span></a>`;
+  }
+  if (m.text) body += `<div class="text">${renderWa(m.text)}</div>`;
+  const template = m.template ? `<span class="wa-template" title="${esc(T.template_hint)}">${esc(T.template)}: ${esc(m.template)}</span> ` : "";
+  const meta = `<div class="meta">${template}${esc(m.time)}${m.from_bot ? "" : ' <span class="ticks">✓✓</span>'}</div>`;
+  let below = "";
+  if (m.buttons.length) {
+    below += '<div class="wa-buttons">' + m.buttons.map((title, i) => (
+      `<button type="button" class="wa-button" data-choice="${i}">↩ ${esc(title)}</button>`
+    )).join("") + "</div>";
+  }
+  if (m.list_button) {
+    below += `<div class="wa-buttons"><button type="button" class="wa-list-open">☰ ${esc(m.list_button)}</button></div>`;
+  }
+  return `<div class="bubble">${body}${meta}${below}</div>`;
+}
+
+function openList(m) {
+  const sheet = $("wa-list");
+  $("wa-list-title").textContent = m.list_button;
+  const rows = $("wa-list-rows");
+  rows.innerHTML = "";
+  m.rows.forEach((row, i) => {
+    const item = document.createElement("li");
+    item.innerHTML = `<button type="button" class="wa-row"><span class="wa-row-title">${esc(row.title)}</span>
+      ${row.description ? `<span class="muted">${esc(row.description)}</span>` : ""}</button>`;
+    item.querySelector("button").addEventListener("click", () => {
+      sheet.hidden = true;
+      post("/api/press", { persona: state.active, message: m.id, choice: m.buttons.length + i, label: row.title });
+    });
+    rows.appendChild(item);
+  });
+  sheet.hidden = false;
+}
+
 function renderMessage(m, node) {
   const li = node || document.createElement("li");
   li.className = "message " + (m.from_bot ? "bot" : "me");
   li.dataset.id = m.id;
+  if (isWa(state.active)) {
+    li.innerHTML = waMessageHtml(m);
+    for (const button of li.querySelectorAll("button.wa-button")) {
+      const choice = Number(button.dataset.choice);
+      button.addEventListener("click", () => post("/api/press", {
+        persona: state.active, message: m.id, choice, label: m.buttons[choice],
+      }));
+    }
+    const opener = li.querySelector("button.wa-list-open");
+    if (opener) opener.addEventListener("click", () => openList(m));
+    return li;
+  }
   li.innerHTML = messageHtml(m);
   for (const button of li.querySelectorAll("button.ikb")) {
     button.addEventListener("click", () => post("/api/press", {
@@ -354,6 +448,7 @@ function wire() {
     $("attach").hidden = !$("attach").hidden;
   });
   $("contact-button").addEventListener("click", () => post("/api/contact", { persona: state.active }));
+  $("wa-list-close").addEventListener("click", () => { $("wa-list").hidden = true; });
   for (const button of document.querySelectorAll("button.sample")) {
     button.addEventListener("click", () => {
       $("attach").hidden = true;
