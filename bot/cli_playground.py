@@ -22,7 +22,7 @@ def playground(
     ] = False,
     framework: Annotated[str, typer.Option(help="aiogram atau ptb")] = "",
 ) -> None:
-    """Taman uji di peramban: server Telegram tiruan, bot sungguhan, satu orang per peran."""
+    """Taman uji di peramban: server Telegram dan WhatsApp tiruan, bot sungguhan, satu orang per peran."""
     from bot.cli import _settings
 
     settings = _settings()
@@ -55,7 +55,7 @@ def run_playground(
 
 
 async def _serve(settings: Settings, sop: str, host: str, port: int) -> None:
-    typer.echo("Menyiapkan taman uji: server Telegram tiruan, bot, dan para petugas…")
+    typer.echo("Menyiapkan taman uji: server Telegram dan WhatsApp tiruan, bot, dan para petugas…")
     from bot.playground.app import serve
 
     runner, url, _playground = await serve(settings, sop, host=host, port=port)

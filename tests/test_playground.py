@@ -189,24 +189,24 @@ async def _wa_press(
 async def test_the_whatsapp_journalist_registers_through_the_fake_cloud_api(
     client: tuple[TestClient[Any, Any], World],
 ) -> None:
-    """Sari writes on WhatsApp: the bot's WhatsApp adapter answers her through the fake Cloud
+    """Maya writes on WhatsApp: the bot's WhatsApp adapter answers her through the fake Cloud
     API, in WhatsApp's markup, with reply buttons and a list; a file she sends is downloaded
     through the Graph API; her number is her phone, so she is never asked for it."""
     http, world = client
-    sari = WA_JOURNALIST_ID
-    await _act(http, world, "/api/send", sari, text="daftar")  # what the wa.me link types
-    await _act(http, world, "/api/send", sari, text="Sari Pewarta")
-    await _act(http, world, "/api/send", sari, text="6171054501900002")
+    maya = WA_JOURNALIST_ID
+    await _act(http, world, "/api/send", maya, text="daftar")  # what the wa.me link types
+    await _act(http, world, "/api/send", maya, text="Maya Pewarta")
+    await _act(http, world, "/api/send", maya, text="6171054501900002")
     chat = await _wa_chat(http)
     assert chat[0] == {**chat[0], "from_bot": False, "text": "daftar"}
     assert "*Selamat datang di Mitra Media*" in chat[1]["text"]  # WhatsApp's bold, not HTML
     assert "<b>" not in "".join(m["text"] or "" for m in chat)
-    assert f"*+{sari}*" in chat[-2]["text"] and "kartu pers" in chat[-1]["text"]
+    assert f"*+{maya}*" in chat[-2]["text"] and "kartu pers" in chat[-1]["text"]
 
-    await _act(http, world, "/api/upload", sari, sample="kartu-pers.png")
+    await _act(http, world, "/api/upload", maya, sample="kartu-pers.png")
     chat = await _wa_chat(http)
     [photo] = [m for m in chat if m.get("photo")]
-    sent = await http.get(f"/api/file/{sari}/{photo['id']}")
+    sent = await http.get(f"/api/file/{maya}/{photo['id']}")
     assert (
         sent.status == 200
         and await sent.read()
@@ -214,7 +214,7 @@ async def test_the_whatsapp_journalist_registers_through_the_fake_cloud_api(
     )
     assert "Kartu pers diterima" in chat[-2]["text"] and "nama media" in chat[-1]["text"]
 
-    await _act(http, world, "/api/send", sari, text="Suara Sanggau")
+    await _act(http, world, "/api/send", maya, text="Suara Sanggau")
     listed = (await _wa_chat(http))[-1]
     assert listed["list_button"] and [r["title"] for r in listed["rows"]] == [
         "➕ Daftarkan media baru"
@@ -231,26 +231,26 @@ async def test_the_whatsapp_journalist_registers_through_the_fake_cloud_api(
     # A choice the message no longer has (the page drew an older one) is refused, not sent.
     response = await http.post(
         "/api/press",
-        json={"persona": sari, "message": kinds["id"], "choice": 1, "label": "Cetak"},
+        json={"persona": maya, "message": kinds["id"], "choice": 1, "label": "Cetak"},
     )
     assert response.status == 409
     # WhatsApp has no contact button: the number is the chat's.
-    assert (await http.post("/api/contact", json={"persona": sari})).status == 400
+    assert (await http.post("/api/contact", json={"persona": maya})).status == 400
     state = await (await http.get("/api/state")).json()
-    [listed_sari] = [p for p in state["personas"] if p["id"] == sari]
-    assert listed_sari["platform"] == "whatsapp" and listed_sari["journalist"]
+    [listed_maya] = [p for p in state["personas"] if p["id"] == maya]
+    assert listed_maya["platform"] == "whatsapp" and listed_maya["journalist"]
 
 
 async def test_outside_her_window_a_template_waits_for_her_quick_reply(
     client: tuple[TestClient[Any, Any], World],
 ) -> None:
-    """A day after Sari last wrote, the admin's receipt cannot go free-form: the approved
+    """A day after Maya last wrote, the admin's receipt cannot go free-form: the approved
     template goes, and her press on its quick reply brings the receipt and its PDF."""
     http, world = client
-    sari = WA_JOURNALIST_ID
-    await _registered(world, sari)
-    await _act(http, world, "/api/send", sari, text="/ajukan")
-    await _act(http, world, "/api/upload", sari, sample="surat-permohonan.pdf")
+    maya = WA_JOURNALIST_ID
+    await _registered(world, maya)
+    await _act(http, world, "/api/send", maya, text="/ajukan")
+    await _act(http, world, "/api/upload", maya, sample="surat-permohonan.pdf")
     assert "Permohonan terkirim" in (await _wa_chat(http))[-1]["text"]
 
     world.clock.jump_to(world.clock.now() + timedelta(hours=25))  # her window has closed
@@ -276,5 +276,5 @@ async def test_outside_her_window_a_template_waits_for_her_quick_reply(
     assert chat[-3]["text"] == "Baca pesan" and chat[-3]["quote"]["who"] == "Mitra Media"
     assert "*Tanda terima permohonan*" in chat[-2]["text"]
     assert chat[-1]["document"]["name"].startswith("tanda-terima-")
-    pdf = await http.get(f"/api/file/{sari}/{chat[-1]['id']}")
+    pdf = await http.get(f"/api/file/{maya}/{chat[-1]['id']}")
     assert (await pdf.read()).startswith(b"%PDF")

@@ -321,10 +321,10 @@ class World:
         self.personas[journalist.id] = Persona(
             applicant, "Rina Wartawati", self.spec.role_name(applicant), journalist
         )
-        self.wa_fake.user(WA_JOURNALIST_NUMBER, "Sari")
-        sari = WaChat(WA_JOURNALIST_NUMBER, "Sari")
-        self.personas[sari.id] = Persona(
-            applicant, "Sari Pewarta", self.spec.role_name(applicant), None, wa=sari
+        self.wa_fake.user(WA_JOURNALIST_NUMBER, "Maya")
+        maya = WaChat(WA_JOURNALIST_NUMBER, "Maya")
+        self.personas[maya.id] = Persona(
+            applicant, "Maya Pewarta", self.spec.role_name(applicant), None, wa=maya
         )
         officials = [key for key, role in self.spec.roles.items() if not role.applicant]
         for index, key in enumerate(officials):
@@ -484,6 +484,8 @@ class World:
 
     def _wa_line(self, persona: Persona, **what: Any) -> WaLine:
         assert persona.wa is not None
+        if not what.get("from_bot"):  # what the bot sent before it comes first in the timeline
+            self._scan_whatsapp()
         line = persona.wa.add(self.clock.now(), **what)
         self._broadcast(
             {"type": "message", "persona": persona.id, "message": self.wa_view(persona, line)}
@@ -650,7 +652,7 @@ class World:
             )
         return sum(
             1
-            for m in persona.user.bot_messages
+            for m in persona.tg.bot_messages
             if m.message_id > persona.read_upto and not m.deleted
         )
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.config import Settings
 from bot.playground.app import serve
-from bot.playground.world import FIRST_OFFICIAL_ID, JOURNALIST_ID
+from bot.playground.world import FIRST_OFFICIAL_ID, JOURNALIST_ID, WA_JOURNALIST_ID
 
 # Debian's package, never a browser Playwright downloads.
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
@@ -168,3 +168,35 @@ async def test_register_submit_accept_and_remind(page: Any, tmp_path: Path) -> N
     await page.click("#panel-toggle")
     await page.locator("#panel .case").wait_for()
     await page.screenshot(path=screens / "7-phone-panel.png")
+
+
+async def test_the_whatsapp_journalist_in_her_whatsapp_chat(page: Any, tmp_path: Path) -> None:
+    """Maya's chat looks like WhatsApp (green head, *bold* drawn bold), starts with "daftar"
+    typed as a wa.me link does, and takes a typed text, a file, a list row and a reply button."""
+    screens = _screens(tmp_path)
+    await page.locator(f"button.persona[data-persona='{WA_JOURNALIST_ID}']").click()
+    await page.locator(".chat.wa").wait_for()
+    assert await page.input_value("#text") == "daftar"
+    await page.press("#text", "Enter")
+    welcome = await _bot_says(page, "Selamat datang")
+    assert await welcome.locator(".text b", has_text="Selamat datang di Mitra Media").count() == 1
+    head = await page.eval_on_selector(".chat-head", "e => getComputedStyle(e).backgroundColor")
+    assert head == "rgb(0, 128, 105)"  # WhatsApp's green
+    assert not await page.locator("#contact-button").is_visible()  # the number is the chat's
+    await _say(page, "Maya Pewarta", "NIK")
+    await _say(page, "6171054501900002", "kartu pers")
+    await _sample(page, "kartu-pers.png", "nama media")
+    await _say(page, "Suara Sanggau", "media baru")
+    await page.locator("#messages li.bot .wa-list-open").last.click()  # the list opens
+    await page.screenshot(path=screens / "wa-1-list.png")
+    await page.locator("#wa-list .wa-row", has_text="Daftarkan media baru").click()
+    await _bot_says(page, "jenis media")
+    picked = page.locator("#messages li.me", has_text="Daftarkan media baru").last
+    await picked.locator(".wa-quote", has_text="Belum ada media").wait_for()  # it quotes
+    await page.locator("#messages li.bot .wa-button", has_text="Online").last.click()
+    await _bot_says(page, "Data media 1/")
+    await page.screenshot(path=screens / "wa-2-buttons.png")
+    await page.set_viewport_size({"width": 360, "height": 740})
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways at 360 px ({width} px wide)"
+    await page.screenshot(path=screens / "wa-3-phone.png")
