@@ -278,3 +278,27 @@ async def test_outside_her_window_a_template_waits_for_her_quick_reply(
     assert chat[-1]["document"]["name"].startswith("tanda-terima-")
     pdf = await http.get(f"/api/file/{maya}/{chat[-1]['id']}")
     assert (await pdf.read()).startswith(b"%PDF")
+
+
+async def test_after_a_restart_her_window_is_where_she_left_it(tmp_path: Path) -> None:
+    """The fake Cloud API forgets who wrote when; the database does not. A restarted world
+    opens Maya's window in the fake from the database, so the bot's next message to her goes
+    as itself (the fake would refuse it with 131047 otherwise), and a day later it is closed."""
+    settings = Settings(pace_interval=0.1)
+    first = World("sanggau", settings, root=tmp_path)
+    await first.start()
+    try:
+        await first.say(first.persona(WA_JOURNALIST_ID), "daftar")
+        await first.settle()
+    finally:
+        await first.stop()
+
+    second = World("sanggau", settings, root=tmp_path)
+    await second.start()
+    try:
+        number = str(WA_JOURNALIST_ID)
+        assert second.wa_fake.window_open(number)
+        second.clock.jump_to(second.clock.now() + timedelta(hours=25))
+        assert not second.wa_fake.window_open(number)
+    finally:
+        await second.stop()
