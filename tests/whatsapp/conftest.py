@@ -1,4 +1,5 @@
-"""Fixtures: the fake Cloud API, a client for it, and the webhook receiver it posts to."""
+"""Fixtures: the fake Cloud API, a client for it, the webhook receiver it posts to, and a
+database with the table of WhatsApp message ids."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.fake import FakeWhatsApp
@@ -53,3 +56,13 @@ async def receiver(fake: FakeWhatsApp) -> AsyncIterator[Receiver]:
         yield Receiver(hook, url, events)
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def wa_sessions(
+    sessions: async_sessionmaker[AsyncSession], db_engine: AsyncEngine
+) -> async_sessionmaker[AsyncSession]:
+    """The test database, its WhatsApp message numbers from earlier tests cleared."""
+    async with db_engine.begin() as conn:
+        await conn.execute(text("DELETE FROM wa_message"))
+    return sessions
