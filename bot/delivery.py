@@ -328,7 +328,7 @@ class Deliverer:
     async def _execute(self, reply: Reply) -> None:
         message_id = await execute(self._api, reply)
         if isinstance(reply, SendMessage) and reply.prompt is not None and message_id is not None:
-            await self._app.prompt_sent(reply.prompt, reply.chat_id, message_id)
+            await self._app.prompt_sent(reply.prompt, reply.chat_id, message_id, reply.platform)
 
 
 async def execute(api: ApiPort, reply: Reply) -> int | None:

@@ -61,7 +61,7 @@ from handlers.outbox import from_row
 from handlers.replies import EditMessage, SendDocument, SendMessage
 from storage import ledger
 from storage.db import reading, transaction
-from storage.models import ChatReach, Outbox, TaskPrompt
+from storage.models import ChatReach, Outbox, TaskPrompt, WaMessage
 from workflow.clock import Clock
 from workflow.spec import SopSpec
 
@@ -500,6 +500,8 @@ class OutboxSender:
                     update(Outbox).where(Outbox.after_id.in_(old)).values(after_id=None)
                 )
                 await session.execute(delete(Outbox).where(Outbox.id.in_(old)))
+                if self.platform == "whatsapp":
+                    await _forget_wa_numbers(session, now - self.policy.keep_sent)
         except Exception:
             log.exception("outbox housekeeping failed")
 
@@ -603,6 +605,22 @@ async def _write(session: AsyncSession, marks: list[dict[str, Any]]) -> None:
 
 async def _nothing() -> None:
     return None
+
+
+async def _forget_wa_numbers(session: AsyncSession, before: datetime) -> None:
+    """WhatsApp message numbers (bot/whatsapp/ids.py) of old messages, except those a prompt
+    copy or a kept outbox row still names: a press on an old prompt must still find its task."""
+    kept = select(TaskPrompt.message_id).where(
+        TaskPrompt.platform == "whatsapp", TaskPrompt.message_id.is_not(None)
+    )
+    sent = select(Outbox.message_id).where(
+        Outbox.platform == "whatsapp", Outbox.message_id.is_not(None)
+    )
+    await session.execute(
+        delete(WaMessage)
+        .where(WaMessage.created_at < before)
+        .where(WaMessage.id.not_in(kept), WaMessage.id.not_in(sent))
+    )
 
 
 def _heads(

@@ -244,7 +244,6 @@ async def run_polling(
             for each in senders:
                 each.wake()
 
-        with_scheduler.app.on_queued = wake_all
         scheduler = SlaScheduler(
             with_scheduler.sessions,
             with_scheduler.clock,

@@ -14,6 +14,7 @@ from handlers import (
     conversation,
     evaluation,
     journalist,
+    linking,
     mydata,
     officials,
     outlet_admin,
@@ -269,6 +270,8 @@ async def on_message(ctx: Ctx, event: MessageEvent) -> None:
     word, _, rest = text.partition(" ")
     if word.lower() == START_WORD and not ctx.state.name:
         text = f"/start {rest}".strip()
+    elif word.lower() == linking.WORD and rest.strip():  # "tautkan KODE" from the other app
+        text = f"/tautkan {rest}"
     if text.startswith("/"):
         name, _, arg = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
@@ -431,6 +434,7 @@ COMMANDS: dict[str, Command] = {
     "media": outlet_admin.cmd_media,
     "perpanjang": outlet_admin.cmd_renew,
     "kedaluwarsa": outlet_lapsing.cmd_lapsing,
+    "tautkan": linking.cmd_link,
 }
 
 

@@ -20,10 +20,11 @@ JOURNALIST = (
     "media",
     "perpanjang",
     "datasaya",
+    "tautkan",
     "batal",
     "bantuan",
 )
-OFFICIAL = ("tugas", "batal", "bantuan")
+OFFICIAL = ("tugas", "tautkan", "batal", "bantuan")
 REPORT = "laporan"
 STAFF = "petugas"
 AGENDA = "agenda"

@@ -28,12 +28,13 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def chat_of(user: User) -> Chat:
-    """Where a person is reached: the account they wrote from last (most people have one)."""
+    """Where a person is reached: the account they wrote from last (most people have one; at
+    a tie, the one linked last). Telegram times are kept to the hour (storage.accounts)."""
     if not user.accounts:
         # Erased (their accounts unlinked): no chat. A row addressed here is refused as an
         # unknown chat and given up, as for any chat that no longer exists.
         return Chat(TELEGRAM, -user.id)
-    latest = max(user.accounts, key=lambda a: (a.last_inbound_at or _NEVER, -(a.id or 0)))
+    latest = max(user.accounts, key=lambda a: (a.last_inbound_at or _NEVER, a.id or 0))
     return Chat(latest.platform, latest.external_id)
 
 

@@ -174,6 +174,20 @@ class Invite(Base):
     cancelled_at: Mapped[datetime | None]
 
 
+class LinkCode(Base):
+    """A one-time code that joins another platform's chat to a person (/tautkan): the person
+    asks for it in a chat already theirs and sends it back from the new one."""
+
+    __tablename__ = "link_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class Delegation(Base):
     """A deputy (Plh/Plt) holding a role for a period: prompts go to them and they may act in
     it while `starts_at <= now < ends_at` (and not ended early), judged against the clock, so a

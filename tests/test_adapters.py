@@ -70,7 +70,9 @@ class EchoApp:
     async def startup(self) -> list[Reply]:
         return [SetCommands(DEFAULT_MENU)]
 
-    async def prompt_sent(self, ref: PromptRef, chat_id: int, message_id: int) -> None:
+    async def prompt_sent(
+        self, ref: PromptRef, chat_id: int, message_id: int, platform: str = "telegram"
+    ) -> None:
         self.prompts.append((ref, chat_id, message_id))
 
     async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:

@@ -221,3 +221,50 @@ async def test_old_sent_rows_and_update_ids_are_forgotten_but_prompts_stay_edita
         assert list(await s.scalars(select(ProcessedUpdate))) == []
         prompt = await s.scalar(select(TaskPrompt))
         assert prompt is not None and prompt.message_id == 42 and prompt.outbox_id is None
+
+
+async def test_old_whatsapp_message_numbers_go_unless_a_prompt_still_names_them(
+    sessions: Any,
+) -> None:
+    """A WhatsApp press names its message by number (bot/whatsapp/ids.py): the numbers of a
+    month-old chat go, the one an open prompt copy holds stays, so pressing it still works."""
+    from bot.outbox_sender import OutboxSender
+    from storage.models import TaskPrompt, WaMessage
+    from tests.factories import builtin, make_journalist
+    from workflow import engine as wf
+    from workflow.registry import install
+
+    clock = ManualClock(NOW)
+    async with sessions() as s, s.begin():
+        version = await install(s, builtin("sanggau-hubungan-media"), clock)
+        user, outlet = await make_journalist(s, NOW)
+        opened = await wf.submit_case(
+            s, version=version, applicant=user, outlet_id=outlet.id, subject="x", now=NOW
+        )
+        old_prompt = WaMessage(wamid="wamid.prompt", chat_id=628, created_at=NOW)
+        old_note = WaMessage(wamid="wamid.note", chat_id=628, created_at=NOW)
+        s.add_all([old_prompt, old_note])
+        await s.flush()
+        s.add(
+            TaskPrompt(
+                task_id=opened.new_tasks[0].id,
+                user_id=user.id,
+                platform="whatsapp",
+                chat_id=628,
+                message_id=old_prompt.id,
+                sent_at=NOW,
+            )
+        )
+    clock.advance(days=31)
+    async with sessions() as s, s.begin():
+        s.add(WaMessage(wamid="wamid.today", chat_id=628, created_at=clock.now()))
+    spec = builtin("sanggau-hubungan-media")
+    telegram = OutboxSender(sessions, None, clock, spec)  # type: ignore[arg-type]
+    await telegram._tidy()
+    async with sessions() as s:
+        assert len(list(await s.scalars(select(WaMessage)))) == 3  # not Telegram's to forget
+    whatsapp = OutboxSender(sessions, None, clock, spec, platform="whatsapp")  # type: ignore[arg-type]
+    await whatsapp._tidy()
+    async with sessions() as s:
+        kept = sorted(m.wamid for m in await s.scalars(select(WaMessage)))
+    assert kept == ["wamid.prompt", "wamid.today"]

@@ -55,7 +55,9 @@ class Recorder:
     async def startup(self) -> list[Reply]:
         return []
 
-    async def prompt_sent(self, ref: PromptRef, chat_id: int, message_id: int) -> None:
+    async def prompt_sent(
+        self, ref: PromptRef, chat_id: int, message_id: int, platform: str = "telegram"
+    ) -> None:
         pass
 
     async def handle(self, event: Event, files: FileFetcher) -> list[Reply]:

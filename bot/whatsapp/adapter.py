@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery import Deliverer, InFlight, KeyedLocks, UpdateRunner
 from bot.webhook import parse_listen
 from handlers.delivery_notices import report_unreachable
-from handlers.events import CallbackEvent, Event, IncomingFile, MessageEvent
+from handlers.events import CallbackEvent, Event, IncomingFile, MessageEvent, SeenEvent, Sender
+from handlers.platforms import WHATSAPP
 from handlers.ports import ChatApp
 from handlers.replies import Reply
 from storage import ledger
@@ -43,7 +44,7 @@ from storage.db import transaction
 from workflow.clock import Clock
 from workflow.spec import SopSpec
 
-from . import core, ids, inbound
+from . import ids, inbound
 from .client import OUTSIDE_WINDOW, UNDELIVERABLE, WhatsAppClient
 from .config import WhatsAppSettings
 from .port import LastInbound, WhatsAppApi
@@ -164,7 +165,7 @@ class WhatsAppAdapter:
             log.warning("WhatsApp message with an over-long id: skipped")
             return None
         chat = int(message.sender)
-        person = core.sender(chat, message.name or message.sender)
+        person = Sender(chat, message.name or message.sender, platform=WHATSAPP)
         async with transaction(self.sessions) as session:
             number = await ids.number_for(session, message.message_id, chat, self.clock.now())
             pressed = await ids.number_of(session, message.context) if message.context else None
@@ -187,7 +188,7 @@ class WhatsAppAdapter:
                 text = choice[len(TEXT_PREFIX) :] if choice.startswith(TEXT_PREFIX) else title
                 return MessageEvent(person, chat, number, text=text, update_id=number)
             case inbound.QuickReply():
-                seen: Event = core.SeenEvent(person, chat, update_id=number)  # type: ignore[assignment]
+                seen: Event = SeenEvent(person, chat, update_id=number)
                 return seen
             case inbound.MediaMessage(kind=kind) if kind in FILE_KINDS:
                 file = IncomingFile(
@@ -223,9 +224,7 @@ class WhatsAppAdapter:
     async def _unreachable(self, chat_id: int) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            new = await ledger.mark_unreachable(
-                session, chat_id, "undeliverable", now, core.WHATSAPP
-            )
+            new = await ledger.mark_unreachable(session, chat_id, "undeliverable", now, WHATSAPP)
             if new is not None:
                 log.info("chat %s cannot be reached on WhatsApp: its messages wait", chat_id)
                 if self.spec is not None:

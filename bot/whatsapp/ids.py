@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import transaction
 from storage.ledger import insert_for
-
-from .core import WaMessage
+from storage.models import WaMessage
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -31,6 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Held, Rejected
+from handlers.platforms import WHATSAPP
 from handlers.replies import (
     AnswerCallback,
     EditMessage,
@@ -42,14 +43,13 @@ from handlers.replies import (
     SetCommands,
 )
 from storage import ledger
+from storage.accounts import last_inbound as stored_last_inbound
 from storage.db import reading, transaction
 from storage.models import Outbox
 from workflow.clock import Clock
 
 from . import ids
 from .client import OutsideWindow, WhatsAppClient
-from .core import WHATSAPP
-from .core import last_inbound as stored_last_inbound
 from .markup import plain_text
 from .render import Outgoing, Payload, render
 from .window import may_send_free_form, template_message

@@ -11,7 +11,6 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.whatsapp import core
 from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.fake import FakeWhatsApp
 from bot.whatsapp.inbound import Event
@@ -63,10 +62,7 @@ async def receiver(fake: FakeWhatsApp) -> AsyncIterator[Receiver]:
 async def wa_sessions(
     sessions: async_sessionmaker[AsyncSession], db_engine: AsyncEngine
 ) -> async_sessionmaker[AsyncSession]:
-    """The test database with the wa_message table: until the core's migration (i13_1) adds it,
-    bot/whatsapp/core.py's stand-in model is created here."""
-    if core.WA_MESSAGE_SHIM:
-        async with db_engine.begin() as conn:
-            await conn.run_sync(core.WaMessage.metadata.create_all)
-            await conn.execute(text("DELETE FROM wa_message"))
+    """The test database, its WhatsApp message numbers from earlier tests cleared."""
+    async with db_engine.begin() as conn:
+        await conn.execute(text("DELETE FROM wa_message"))
     return sessions

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.outbox_sender import OutboxSender
 from bot.runtime import MASK, TOKEN_FILTER
-from bot.whatsapp import core, ids
+from bot.whatsapp import ids
 from bot.whatsapp.adapter import WhatsAppAdapter
 from bot.whatsapp.config import WhatsAppSettings
 from bot.whatsapp.fake import FakeWhatsApp
 from bot.whatsapp.window import new_task
-from handlers.events import CallbackEvent, Event, MessageEvent
+from handlers.events import CallbackEvent, Event, MessageEvent, SeenEvent
 from handlers.outbox import to_payload
 from handlers.ports import FileFetcher
 from handlers.replies import (
@@ -121,6 +121,7 @@ async def test_what_a_person_does_reaches_the_core_as_its_events(bot: Bot) -> No
         "<b>Langkah 2/9</b>",
         InlineKeyboard(((Button("Terima", "act:7:accept"), Button("Tolak", "act:7:reject")),)),
         PromptRef(7, 3),
+        platform="whatsapp",
     )
     number = await bot.adapter.api.execute_reply(prompt)
     await alice.press("Tolak")
@@ -128,7 +129,9 @@ async def test_what_a_person_does_reaches_the_core_as_its_events(bot: Bot) -> No
     assert alice.last.text == "Tombol ini sudah tidak berlaku."  # the answer, at once
     # A reply keyboard's choice is typed text; a template's quick reply is "seen".
     await bot.adapter.api.execute_reply(
-        SendMessage(int(ALICE), "Jenis media?", ReplyKeyboard((("Online", "Cetak"),)))
+        SendMessage(
+            int(ALICE), "Jenis media?", ReplyKeyboard((("Online", "Cetak"),)), platform="whatsapp"
+        )
     )
     await alice.press("Cetak")
     received, _ = bot.fake.check(new_task(ALICE, "Permohonan #12", "open"))
@@ -137,13 +140,13 @@ async def test_what_a_person_does_reaches_the_core_as_its_events(bot: Bot) -> No
     card = await alice.send_document(b"%PDF-1.4 kartu pers", "kartu.pdf", "application/pdf")
     text, reject, accept, typed, seen, document = bot.app.events
     assert isinstance(text, MessageEvent) and text.text == "daftar"
-    assert (core.account_id(text.sender), text.chat_id) == (int(ALICE), int(ALICE))
+    assert (text.sender.account_id, text.chat_id) == (int(ALICE), int(ALICE))
     assert text.sender.first_name == "Alice"
     assert isinstance(reject, CallbackEvent) and reject.data == "act:7:reject"
     assert reject.message_id == number  # the prompt it was pressed on
     assert isinstance(accept, CallbackEvent) and accept.callback_id != reject.callback_id
     assert isinstance(typed, MessageEvent) and typed.text == "Cetak"
-    assert isinstance(seen, core.SeenEvent) and seen.chat_id == int(ALICE)
+    assert isinstance(seen, SeenEvent) and seen.chat_id == int(ALICE)
     assert isinstance(document, MessageEvent) and document.file is not None
     assert (document.file.file_id, document.file.file_name) == (card, "kartu.pdf")
     assert bot.app.files[card] == b"%PDF-1.4 kartu pers"
@@ -224,7 +227,7 @@ async def test_a_late_131047_holds_the_chat_and_its_message_goes_again(
             budi = fake.user(BUDI, "Budi")
             spec = builtin("sanggau-hubungan-media")
             sender = OutboxSender(wa_sessions, adapter.api, clock, spec, platform="whatsapp")
-            reply = SendMessage(int(BUDI), "Ada pesan untuk Anda.")
+            reply = SendMessage(int(BUDI), "Ada pesan untuk Anda.", platform="whatsapp")
             async with transaction(wa_sessions) as session:
                 session.add(
                     Outbox(
@@ -243,12 +246,12 @@ async def test_a_late_131047_holds_the_chat_and_its_message_goes_again(
             assert [r.template for r in budi.received] == ["pesan_menunggu"]
             async with reading(wa_sessions) as session:
                 row = await session.scalar(select(Outbox))
-                reach = await session.get(ChatReach, int(BUDI))
+                reach = await session.get(ChatReach, ("whatsapp", int(BUDI)))
             assert row is not None and row.state == "pending"
             assert reach is not None and reach.reason == "window" and reach.reported
             fake.open_window(BUDI)  # he presses "Baca pesan"; the core lets his rows go
             async with transaction(wa_sessions) as session:
-                await ledger.reachable_again(session, int(BUDI))
+                await ledger.reachable_again(session, int(BUDI), "whatsapp")
             await sender.deliver_due()
             assert budi.last.text == "Ada pesan untuk Anda." and budi.last.template is None
         finally:
@@ -331,6 +334,9 @@ class _App(RecordingApp):
     deps: _Deps = field(default_factory=_Deps)
     on_queued: object = None
 
+    def wakes(self, waker: object) -> None:
+        self.on_queued = waker
+
 
 class _Product:
     """What run_polling reads of the product (bot/factory.Product): its app, database, clock."""
@@ -372,10 +378,12 @@ async def test_a_late_131026_makes_the_chat_unreachable_and_tells_the_desk(
             fake.user(BUDI, "Budi")
             fake.open_window(BUDI)
             fake.block(BUDI)
-            await adapter.api.execute_reply(SendMessage(int(BUDI), "Ada pesan untuk Anda."))
+            await adapter.api.execute_reply(
+                SendMessage(int(BUDI), "Ada pesan untuk Anda.", platform="whatsapp")
+            )
             await fake.settle()
             async with reading(wa_sessions) as session:
-                reach = await session.get(ChatReach, int(BUDI))
+                reach = await session.get(ChatReach, ("whatsapp", int(BUDI)))
                 notices = list(await session.scalars(select(Outbox)))
             assert reach is not None and reach.reason == "undeliverable"
             assert {n.chat_id for n in notices} <= {u.telegram_id for u in desk.values()}
@@ -396,7 +404,13 @@ async def test_a_press_on_the_second_list_of_a_long_checklist_names_a_message_of
     bot.wrote[int(ALICE)] = NOW
     rows = tuple((Button(f"Berkas nomor {n}", f"chk:7:{n}"),) for n in range(13))
     number = await bot.adapter.api.execute_reply(
-        SendMessage(int(ALICE), "<b>Daftar periksa</b>", InlineKeyboard(rows), PromptRef(7, 3))
+        SendMessage(
+            int(ALICE),
+            "<b>Daftar periksa</b>",
+            InlineKeyboard(rows),
+            PromptRef(7, 3),
+            platform="whatsapp",
+        )
     )
     first, second = alice.received
     await alice.pick("Berkas nomor 12", message=second)

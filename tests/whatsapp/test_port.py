@@ -42,6 +42,7 @@ PROMPT = SendMessage(
     "<b>📝 Langkah 2/9 — Kabid</b>\nPermohonan <b>#12</b> · 045/DKI/2026",
     InlineKeyboard(((Button("Terima", "act:7:accept"), Button("Kembalikan", "act:7:ret")),)),
     PromptRef(7, 3),
+    platform="whatsapp",
 )
 
 
@@ -87,7 +88,7 @@ class World:
         self.fake.open_window(wa_id)
         self.wrote[int(wa_id)] = self.clock.now()
         async with transaction(self.sessions) as session:
-            await ledger.reachable_again(session, int(wa_id))
+            await ledger.reachable_again(session, int(wa_id), "whatsapp")
 
 
 @pytest.fixture
@@ -132,7 +133,9 @@ async def test_outside_the_window_the_template_goes_once_and_the_rows_wait_for_t
     await world.writes(BUDI)
     world.clock.advance(timedelta(hours=30))  # he wrote yesterday morning
     world.fake.advance_time(30 * 3600)
-    note = SendMessage(int(BUDI), "Catatan dari Kabid: <i>lengkapi surat tugas</i>")
+    note = SendMessage(
+        int(BUDI), "Catatan dari Kabid: <i>lengkapi surat tugas</i>", platform="whatsapp"
+    )
     await world.queue(PROMPT, note)
     await world.sender.deliver_due()
     assert [r.template for r in budi.received] == ["tugas_baru"]
@@ -164,7 +167,7 @@ async def test_a_blocked_number_is_reported_to_the_office_a_closed_window_is_not
     world.fake.user(ALICE, "Alice")
     await world.writes(ALICE)
     world.fake.block(ALICE)
-    await world.queue(SendMessage(int(ALICE), "Permohonan Anda diterima."))
+    await world.queue(SendMessage(int(ALICE), "Permohonan Anda diterima.", platform="whatsapp"))
     await world.sender.deliver_due()
     rows = await world.rows()
     assert rows[0].state == "pending" and len(rows) > 1  # the desk's notice was queued
@@ -175,7 +178,7 @@ async def test_a_blocked_number_is_reported_to_the_office_a_closed_window_is_not
 async def test_whatsapps_own_refusal_131047_holds_the_chat_like_our_check(world: World) -> None:
     budi = world.fake.user(BUDI, "Budi")  # WhatsApp saw no message from him...
     world.wrote[int(BUDI)] = NOW  # ...while our record says he just wrote (clocks disagree)
-    await world.queue(SendMessage(int(BUDI), "Ada pesan untuk Anda."))
+    await world.queue(SendMessage(int(BUDI), "Ada pesan untuk Anda.", platform="whatsapp"))
     await world.sender.deliver_due()
     assert [r.code for r in world.fake.refused] == [131047]
     assert [r.template for r in budi.received] == ["pesan_menunggu"]
@@ -197,7 +200,11 @@ async def test_an_edit_is_a_follow_up_that_replies_to_the_original(world: World)
     prompt = budi.last
     (row,) = await world.rows()
     assert row.message_id is not None
-    await world.queue(EditMessage(int(BUDI), row.message_id, "✅ Sudah diterima oleh Budi, 10.05"))
+    await world.queue(
+        EditMessage(
+            int(BUDI), row.message_id, "✅ Sudah diterima oleh Budi, 10.05", platform="whatsapp"
+        )
+    )
     await world.sender.deliver_due()
     assert budi.last.context == prompt.id
     assert budi.last.text == "✅ Sudah diterima oleh Budi, 10.05"
@@ -219,6 +226,7 @@ async def test_a_reminder_replies_to_its_prompt_or_goes_as_the_reminder_template
         PROMPT.markup,
         PROMPT.prompt,
         reply_to=row.message_id,
+        platform="whatsapp",
     )
     await world.queue(reminder)
     await world.sender.deliver_due()
@@ -250,7 +258,9 @@ async def test_a_document_is_uploaded_and_a_file_downloaded_through_the_port(
     await world.writes(ALICE)
     pdf = tmp_path / "pks.pdf"
     pdf.write_bytes(b"%PDF-1.7 perjanjian")
-    await world.queue(SendDocument(int(ALICE), "PKS #12.pdf", str(pdf), "application/pdf"))
+    await world.queue(
+        SendDocument(int(ALICE), "PKS #12.pdf", str(pdf), "application/pdf", platform="whatsapp")
+    )
     await world.sender.deliver_due()
     assert alice.last.media is not None and alice.last.media.data == pdf.read_bytes()
     card = world.fake.store_media(b"\xff\xd8\xff kartu pers", "image/jpeg")
@@ -268,7 +278,9 @@ async def test_outside_the_window_a_follow_up_to_an_old_prompt_is_dropped_not_he
     assert row.message_id is not None
     world.clock.advance(timedelta(hours=26))  # Siti accepted it the next day
     world.fake.advance_time(26 * 3600)
-    await world.queue(EditMessage(int(BUDI), row.message_id, "✅ Sudah diterima oleh Siti"))
+    await world.queue(
+        EditMessage(int(BUDI), row.message_id, "✅ Sudah diterima oleh Siti", platform="whatsapp")
+    )
     await world.sender.deliver_due()
     assert len(budi.received) == 1  # no template only to say someone else did it
     assert [r.state for r in await world.rows()] == ["sent", "sent"]

@@ -50,6 +50,20 @@ def upgrade() -> None:
         batch_op.drop_constraint(batch_op.f('uq_app_user_telegram_id'), type_='unique')
         batch_op.drop_column('telegram_id')
 
+    op.create_table('link_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_link_code_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_link_code')),
+    sa.UniqueConstraint('code', name=op.f('uq_link_code_code'))
+    )
+    with op.batch_alter_table('link_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_link_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('wa_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('wamid', sa.String(length=200), nullable=False),
@@ -98,6 +112,9 @@ def downgrade() -> None:
         batch_op.drop_column('platform')
         batch_op.alter_column('chat_id', new_column_name='telegram_id')
     op.drop_table('wa_message')
+    with op.batch_alter_table('link_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_link_code_user_id'))
+    op.drop_table('link_code')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('telegram_id', sa.BigInteger(), nullable=True))
     op.execute(
