@@ -22,7 +22,7 @@ def playground(
     ] = False,
     framework: Annotated[str, typer.Option(help="aiogram atau ptb")] = "",
 ) -> None:
-    """Taman uji di peramban: server Telegram dan WhatsApp tiruan, bot sungguhan, satu orang per peran."""
+    """Taman uji di peramban: Telegram dan WhatsApp tiruan, bot sungguhan, satu orang per peran."""
     from bot.cli import _settings
 
     settings = _settings()

@@ -651,9 +651,7 @@ class World:
                 1 for line in persona.wa.lines if line.from_bot and line.id > persona.read_upto
             )
         return sum(
-            1
-            for m in persona.tg.bot_messages
-            if m.message_id > persona.read_upto and not m.deleted
+            1 for m in persona.tg.bot_messages if m.message_id > persona.read_upto and not m.deleted
         )
 
     def personas_view(self) -> list[dict[str, Any]]:
