@@ -76,15 +76,21 @@ def run(
     settings = _settings()
     if webhook:
         settings = settings.model_copy(update={"webhook_url": webhook})
-    if settings.bot_token is None:
+    try:
+        telegram = "telegram" in settings.platforms()
+    except ValueError as unknown:
+        typer.echo(str(unknown), err=True)
+        raise typer.Exit(2) from None
+    if telegram and settings.bot_token is None:
         typer.echo("BOT_TOKEN belum diatur: menjalankan taman uji (server Telegram tiruan).\n")
         run_playground(settings)
         return
     from bot.factory import build_product
-    from bot.runtime import protect_token, run_polling
+    from bot.runtime import MASK, TOKEN_FILTER, protect_token, run_polling
 
-    protect_token(settings.token())
-    _require_framework(settings.bot_framework)
+    if telegram:
+        protect_token(settings.token())
+        _require_framework(settings.bot_framework)
 
     async def main() -> None:
         product = await build_product(settings)
@@ -96,7 +102,9 @@ def run(
     try:
         asyncio.run(main())
     except Exception as error:  # an operator needs one clear line, not a traceback
-        message = f"{type(error).__name__}: {error}".replace(settings.token(), "<BOT_TOKEN>")
+        message = f"{type(error).__name__}: {error}"
+        for secret in TOKEN_FILTER.tokens:  # the bot token, and WhatsApp's secrets once read
+            message = message.replace(secret, MASK)
         hint = ""
         if "Unauthorized" in message or "Unauthorized" in type(error).__name__:
             hint = " Periksa BOT_TOKEN (dari @BotFather)."

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    from bot.whatsapp.config import WhatsAppSettings
+
 TELEGRAM_API = "https://api.telegram.org"
+PLATFORMS = ("telegram", "whatsapp")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
+    # The apps the bot talks on: "telegram", "whatsapp" or "telegram,whatsapp" (one process);
+    # WhatsApp's own settings are WHATSAPP_* (bot/whatsapp/config.py, docs/whatsapp.md).
+    bot_platforms: str = "telegram"
     bot_framework: Literal["aiogram", "ptb"] = "aiogram"
     telegram_api_base: str = TELEGRAM_API
     database_url: str = "sqlite+aiosqlite:///./data/mitramedia.db"
@@ -51,6 +58,30 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1:8081"
     webhook_secret: SecretStr | None = None
+
+    def platforms(self) -> tuple[str, ...]:
+        names = tuple(dict.fromkeys(p.strip().lower() for p in self.bot_platforms.split(",")))
+        names = tuple(n for n in names if n)
+        unknown = [n for n in names if n not in PLATFORMS]
+        if unknown or not names:
+            raise ValueError(
+                f"BOT_PLATFORMS: {', '.join(unknown) or '(kosong)'} tidak dikenal; "
+                "pilih telegram, whatsapp, atau telegram,whatsapp"
+            )
+        return names
+
+    def whatsapp(self) -> WhatsAppSettings:
+        """The WHATSAPP_* settings (read now: only a bot that uses WhatsApp needs them)."""
+        from pydantic import ValidationError
+
+        from bot.whatsapp.config import WhatsAppSettings
+
+        try:
+            return WhatsAppSettings()  # type: ignore[call-arg]
+        except ValidationError as invalid:
+            # Named, never shown: pydantic's message quotes the input, the token among it.
+            names = sorted({f"WHATSAPP_{str(e['loc'][0]).upper()}" for e in invalid.errors()})
+            raise ValueError(f"BOT_PLATFORMS memuat whatsapp: atur {', '.join(names)}") from None
 
     def token(self) -> str:
         if self.bot_token is None:

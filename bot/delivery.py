@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
-from typing import Protocol
+from typing import Protocol, cast
 
 from handlers.events import Event
 from handlers.ports import ChatApp
@@ -61,6 +61,17 @@ class Blocked(DeliveryError):
 
     def __init__(self, description: str = "Forbidden") -> None:
         description = redact(description)
+        super().__init__(description)
+        self.description = description
+
+
+class Held(DeliveryError):
+    """Waiting for the person's window: WhatsApp takes only templates from a business more than
+    24 hours after the person last wrote. The template that asks them to write went (or had
+    gone for this closed window); the chat's messages wait, like a blocked chat's, until they
+    write, but the office has nothing to do about it."""
+
+    def __init__(self, description: str = "window") -> None:
         super().__init__(description)
         self.description = description
 
@@ -264,7 +275,7 @@ class Deliverer:
         # that come late: answer before anything slower (sends may be paced or retried).
         for reply in replies:
             if isinstance(reply, AnswerCallback):
-                with suppress(Blocked):  # a callback belongs to no chat group to skip
+                with suppress(Blocked, Held):  # a callback belongs to no chat group to skip
                     await self._guarded(reply)
         groups = _by_chat(r for r in replies if not isinstance(r, AnswerCallback))
         # Chats are independent: one chat's pacing or 429 must not delay another's replies.
@@ -274,7 +285,7 @@ class Deliverer:
         for done, reply in enumerate(replies):
             try:
                 await self._guarded(reply)
-            except Blocked as exc:
+            except (Blocked, Held) as exc:
                 left = len(replies) - done - 1
                 log.info("chat %s unreachable (%s): skipping %d more replies", chat_id, exc, left)
                 return
@@ -285,7 +296,7 @@ class Deliverer:
         try:
             await self._pace(reply)
             await self._with_retries(reply)
-        except Blocked:
+        except (Blocked, Held):
             raise
         except NotModified:
             pass  # the message already shows what we wanted: that is the goal of the edit
@@ -321,7 +332,13 @@ class Deliverer:
 
 
 async def execute(api: ApiPort, reply: Reply) -> int | None:
-    """One reply as one Bot API call; returns the id of a message it created."""
+    """One reply as one Bot API call; returns the id of a message it created.
+
+    A port that needs the whole reply (WhatsApp picks the template for a closed window by what
+    the reply is: a prompt, a reminder) has ``execute_reply`` and gets it."""
+    whole = getattr(api, "execute_reply", None)
+    if whole is not None:
+        return cast(int | None, await whole(reply))
     match reply:
         case SendMessage(chat_id=chat_id, text=text, markup=markup, reply_to=reply_to):
             return await api.send_message(chat_id, text, markup, reply_to)

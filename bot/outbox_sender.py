@@ -13,7 +13,10 @@ any transaction and records each outcome:
   with growing backoff for hours, then given up ("dead") with a log line and a word to the office;
 - 400: given up at once, with Telegram's reason;
 - 403: the chat is marked unreachable, the office is told once, its rows wait until the person
-  writes to the bot again.
+  writes to the bot again;
+- held (WhatsApp: the person's 24-hour window is closed, the port sent the template asking them
+  to write): the chat's rows wait as for a 403, but the office is not told (nothing for it to
+  do) and the template is not sent again for the same closed window.
 
 Passes do not wait for each other's sends: a pass leases what is due and starts one task per
 chat; a chat whose rows are in flight is skipped by the next pass (its head is leased), so the
@@ -46,6 +49,7 @@ from bot.delivery import (
     ApiPort,
     Blocked,
     ChatPacer,
+    Held,
     NotModified,
     Rejected,
     RetryAfter,
@@ -366,6 +370,9 @@ class OutboxSender:
             log.info("%s to chat %s: 429, waiting %ss", method, row.chat_id, exc.seconds)
             await self._retry(row, timedelta(seconds=exc.seconds), count=False, error="429")
             return False
+        except Held as exc:
+            await self._held(row, exc.description)
+            return False
         except Blocked as exc:
             await self._unreachable(row, exc.description)
             return False
@@ -458,6 +465,18 @@ class OutboxSender:
             if new is not None:
                 log.info("chat %s unreachable (%s): its messages wait", row.chat_id, description)
                 await report_unreachable(session, self.spec, new, now)
+        self.wake()
+
+    async def _held(self, row: Outbox, description: str) -> None:
+        """Its chat waits for the person to write; already "reported" (the office is never told:
+        the template asked the person, and the chat's rows go once they write)."""
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            await _mark(session, row, error="window")
+            new = await ledger.mark_unreachable(session, row.chat_id, "window", now, row.platform)
+            if new is not None:
+                new.reported = True
+                log.info("chat %s waits for its window (%s)", row.chat_id, description)
         self.wake()
 
     async def _tidy(self) -> None:

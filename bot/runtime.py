@@ -179,6 +179,28 @@ async def bot_username(settings: Settings) -> str | None:
         return None
 
 
+def build_whatsapp_adapter(
+    settings: Settings, product: Product, inflight: InFlight | None = None
+) -> BotAdapter:
+    """The WhatsApp adapter (bot/whatsapp/adapter.py) over the product's database; its token,
+    app secret and verify token are masked in every log from here on."""
+    from bot.whatsapp.adapter import WhatsAppAdapter
+
+    whatsapp = settings.whatsapp()
+    for secret in whatsapp.secrets():
+        protect_token(secret)
+    adapter: BotAdapter = WhatsAppAdapter(
+        whatsapp,
+        product.app,
+        product.sessions,
+        product.clock,
+        inflight=inflight,
+        office=product.app.deps.spec.office.name,
+        spec=product.app.deps.spec,
+    )
+    return adapter
+
+
 async def run_polling(
     settings: Settings,
     app: ChatApp,
@@ -189,26 +211,45 @@ async def run_polling(
 ) -> None:
     """Polls until `stop_event` is set — or, without one, until SIGINT/SIGTERM. With a product,
     the outbox sender and the SLA sweep run in the same process. With WEBHOOK_URL set, updates
-    come in on a webhook instead of long polling (same handling, see bot.intake)."""
-    webhook = None
-    if settings.webhook_url:
-        from bot.webhook import webhook_from_settings
+    come in on a webhook instead of long polling (same handling, see bot.intake).
 
-        webhook = webhook_from_settings(settings)
-        TOKEN_FILTER.tokens.add(webhook.secret)  # the secret is a credential too
-    adapter = build_adapter(settings, app, inflight, webhook=webhook)
+    BOT_PLATFORMS picks the apps: an adapter and an outbox sender for each (WhatsApp needs the
+    product: its message ids live in the database)."""
+    platforms = settings.platforms()
+    adapters: dict[str, BotAdapter] = {}
+    if "whatsapp" in platforms:  # first: its settings are checked before anything is opened
+        if with_scheduler is None:
+            raise ValueError("WhatsApp runs with the product (its database)")
+        adapters["whatsapp"] = build_whatsapp_adapter(settings, with_scheduler, inflight)
+    webhook = None
+    if "telegram" in platforms:
+        if settings.webhook_url:
+            from bot.webhook import webhook_from_settings
+
+            webhook = webhook_from_settings(settings)
+            TOKEN_FILTER.tokens.add(webhook.secret)  # the secret is a credential too
+        adapters["telegram"] = build_adapter(settings, app, inflight, webhook=webhook)
     scheduler = None
-    sender = None
+    senders = []
     if with_scheduler is not None:
         from bot.outbox_sender import sender_for
         from bot.scheduler import SlaScheduler
 
-        sender = sender_for(with_scheduler, adapter.api, settings)
+        senders = [
+            sender_for(with_scheduler, adapter.api, settings, platform=platform)
+            for platform, adapter in adapters.items()
+        ]
+
+        def wake_all() -> None:
+            for each in senders:
+                each.wake()
+
+        with_scheduler.app.on_queued = wake_all
         scheduler = SlaScheduler(
             with_scheduler.sessions,
             with_scheduler.clock,
             with_scheduler.app.deps.spec,
-            sender.wake,
+            wake_all,
             settings.sweep_seconds,
             archive=with_scheduler.app.deps.archive,
         )
@@ -226,24 +267,27 @@ async def run_polling(
     if own_signals:
         _on_signals(stop.set)
     try:
-        await adapter.start()
-        if sender is not None:
+        for adapter in adapters.values():
+            await adapter.start()
+        for sender in senders:
             await sender.start()
         if scheduler is not None:
             scheduler.start()
-        log.info("bot running (%s)", settings.bot_framework)
+        log.info("bot running (%s; %s)", ", ".join(platforms), settings.bot_framework)
         await stop.wait()
     finally:
         if scheduler is not None:
             scheduler.stop()
-        await adapter.drain()  # updates in flight finish and queue their replies
+        for adapter in adapters.values():
+            await adapter.drain()  # updates in flight finish and queue their replies
         if with_scheduler is not None:
             # After the drain: every drawing of the updates in flight is done and stored (the
             # replies it queued go out with the sender's last round below).
             await asyncio.to_thread(with_scheduler.app.deps.drawing.close)
-        if sender is not None:
+        for sender in senders:
             await sender.stop()  # then what is due goes out, while the session is open
-        await adapter.stop()
+        for adapter in adapters.values():
+            await adapter.stop()
         if own_signals:
             _on_signals(None)
         log.info("bot stopped")

@@ -1,7 +1,7 @@
 """WhatsApp settings, read from the environment (docs/whatsapp.md says where each comes from).
 
-Kept apart from bot/config.py until the bot is wired to WhatsApp (issue 13's next step), so
-this groundwork changes nothing of the Telegram bot's configuration.
+Read only when BOT_PLATFORMS names whatsapp (bot/config.py's ``Settings.whatsapp()``), so a
+Telegram-only bot needs none of these.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from .limits import GRAPH_VERSION
 
 
 class WhatsAppSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WHATSAPP_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="WHATSAPP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     phone_id: str  # the Phone number ID of the app's WhatsApp number (not the number itself)
     token: SecretStr  # a System User's permanent access token
@@ -22,3 +24,14 @@ class WhatsAppSettings(BaseSettings):
     graph_url: str = "https://graph.facebook.com"  # the fake's base_url in tests
     api_version: str = GRAPH_VERSION
     webhook_path: str = "/whatsapp"
+    # Where the webhook server listens; the reverse proxy forwards the public URL's
+    # WHATSAPP_WEBHOOK_PATH here (docs/whatsapp.md).
+    listen: str = "127.0.0.1:8082"
+
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log."""
+        return tuple(
+            value.get_secret_value()
+            for value in (self.token, self.app_secret, self.verify_token)
+            if value.get_secret_value()
+        )
