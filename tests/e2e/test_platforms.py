@@ -196,7 +196,10 @@ async def test_reminder_outside_the_window_is_a_template_whose_quick_reply_opens
     reminder, _ = admin.choice_id("Terima")
     assert reminder is not prompt and reminder.context == prompt.id  # quotes the prompt
     assert "terlambat" in reminder.text
+    opened = admin.mark()
     await admin.approve("Terima")  # pressed on the reminder itself
+    # Both copies (prompt, reminder) are handled: WhatsApp cannot edit them, so she is told once.
+    assert len([t for t in admin.texts(opened) if "oleh Budi Admin" in t]) == 1
     assert rina.said("Tanda terima")
     assert (await duo.case()).current_step == 3
     duo.assert_clean()
