@@ -127,8 +127,12 @@ async def test_whole_trenggalek_case_across_platforms(
     duo.assert_clean()
 
 
-async def _sanggau_to_admin(duo: Duo, officials_on: str) -> tuple[dict[str, Person], Person]:
+async def _sanggau_to_admin(
+    duo: Duo, officials_on: str, co_admin: bool = False
+) -> tuple[dict[str, Person], Person]:
     who = await duo.officials_on(officials_on, SANGGAU)
+    if co_admin:  # a second holder of the admin role, on Telegram
+        who["co_admin"] = await duo.official_on(TELEGRAM, 2099, "Dodi Admin", "admin")
     rina = await duo.journalist_on(TELEGRAM, RINA_TG + 10)
     await rina.say("/ajukan")
     await rina.press("Lewati")
@@ -136,7 +140,7 @@ async def _sanggau_to_admin(duo: Duo, officials_on: str) -> tuple[dict[str, Pers
 
 
 async def test_forged_and_stale_presses_on_whatsapp_change_nothing(duo: Duo) -> None:
-    who, rina = await _sanggau_to_admin(duo, WHATSAPP)
+    who, rina = await _sanggau_to_admin(duo, WHATSAPP, co_admin=True)
     admin, kadis = who["admin"], who["kadis"]
     assert isinstance(admin, WhatsAppPerson) and isinstance(kadis, WhatsAppPerson)
     prompt, receive = admin.choice_id("Terima")
@@ -155,8 +159,13 @@ async def test_forged_and_stale_presses_on_whatsapp_change_nothing(duo: Duo) -> 
     assert admin.said("tidak dikenal", said)
     assert (await duo.case()).current_step == 2
 
-    await admin.approve("Terima")
+    # A second admin, on Telegram, handles it: WhatsApp cannot change Budi's prompt, so a
+    # follow-up quoting it says who did, and its buttons are refused when pressed later.
+    said = admin.mark()
+    await who["co_admin"].approve("Terima")
     assert rina.said("Tanda terima")
+    told = [r for r in admin.user.received[said:] if "oleh Dodi Admin" in r.text]
+    assert len(told) == 1 and told[0].context == prompt.id, admin.texts(said)
     said = admin.mark()
     await admin.press_id(receive, "Terima", on=prompt)  # the old prompt's row, picked late
     assert admin.said("sudah selesai", said)
