@@ -31,6 +31,8 @@ from bot.outbox_sender import OutboxSender, sender_for
 from bot.runtime import BotAdapter, build_adapter, build_whatsapp_adapter
 from bot.whatsapp.fake import FakeWhatsApp, Received
 from bot.whatsapp.fake_user import WaUser
+from bot.whatsapp.markup import ELLIPSIS
+from bot.whatsapp.render import text as wa_text
 from handlers.officials import create_invite
 from handlers.platforms import TELEGRAM, WHATSAPP
 from storage.models import Account, MediaOutlet, User
@@ -39,8 +41,8 @@ from tests.e2e.conftest import MONDAY_9, PDF, TOKEN, BotUnderTest, _fresh_postgr
 from workflow.clock import ManualClock
 
 VERIFY_TOKEN = "verify-e2e-duo"
-CHOOSE_ABOVE = "Pilih tindakan untuk pesan di atas."  # templates/whatsapp/texts.txt.j2
-ELLIPSIS = "…"
+# The bodies of a list sent under the text it belongs to (the text was too long to share it).
+CHOICES_BELOW_TEXT = (wa_text("choose_above"), wa_text("more_choices", 1, 1).split("(")[0])
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ class WhatsAppPerson(Person):
         message, _, _ = self.offering(label)
         received = self.user.received
         at = received.index(message)
-        if message.text in (CHOOSE_ABOVE,) or message.text.startswith("Pilihan lain ("):
+        if message.text.startswith(CHOICES_BELOW_TEXT):
             # the choices came under the text they belong to: the nearest text above
             for earlier in reversed(received[:at]):
                 if not (earlier.buttons or earlier.rows) and earlier.kind == "text":
