@@ -109,7 +109,7 @@ async def test_whole_trenggalek_case_across_platforms(
     assert rina.said("Permohonan terkirim")
     assert "Langkah 1/7" in who["sekretaris"].prompt_text("Terima & catat")
     await who["sekretaris"].approve("Terima & catat")
-    assert any(name.startswith("tanda-terima") or "001" in name for name, _ in rina.documents)
+    assert rina.said("001/AGENDA/DISKOMINFO/2026") and rina.documents  # the receipt, its PDF
     await who["kadis"].approve("Disposisikan")
     await who["fungsional"].evaluate()  # the form first: the step waits for it
     await who["fungsional"].approve("Kirim hasil evaluasi")
@@ -188,7 +188,7 @@ async def test_reminder_outside_the_window_is_a_template_whose_quick_reply_opens
             sender.wake()
 
     scheduler = SlaScheduler(duo.product.sessions, duo.clock, duo.product.app.deps.spec, wake)
-    duo.clock.advance(hours=25)  # the 5-minute step is long overdue and her window closed
+    duo.clock.advance(hours=25)  # the 5-minute step is long overdue and his window closed
     duo.wa_fake.advance_time(25 * 3600)
     await scheduler.tick()
     await duo.settle()
@@ -200,14 +200,14 @@ async def test_reminder_outside_the_window_is_a_template_whose_quick_reply_opens
     assert "Buka tugas" in template.titles
     assert not duo.wa_fake.refused  # no free-form message tried outside the window
 
-    await admin.user.press("Buka tugas", message=template)  # her window opens again
+    await admin.user.press("Buka tugas", message=template)  # his window opens again
     await duo.settle()
     reminder, _ = admin.choice_id("Terima")
     assert reminder is not prompt and reminder.context == prompt.id  # quotes the prompt
     assert "terlambat" in reminder.text
     opened = admin.mark()
     await admin.approve("Terima")  # pressed on the reminder itself
-    # Both copies (prompt, reminder) are handled: WhatsApp cannot edit them, so she is told once.
+    # Both copies (prompt, reminder) are handled: WhatsApp cannot edit them, so he is told once.
     assert len([t for t in admin.texts(opened) if "oleh Budi Admin" in t]) == 1
     assert rina.said("Tanda terima")
     assert (await duo.case()).current_step == 3
