@@ -212,3 +212,27 @@ async def test_reminder_outside_the_window_is_a_template_whose_quick_reply_opens
     assert rina.said("Tanda terima")
     assert (await duo.case()).current_step == 3
     duo.assert_clean()
+
+
+async def test_whatsapps_own_window_refusal_ends_the_same_way(duo: Duo) -> None:
+    """Our clock says the window is open, WhatsApp's that it closed: its refusal (131047) turns
+    into the approved template too, and the prompt waits for his quick reply."""
+    admin = await duo.official_on(WHATSAPP, 6281300000100, "Budi Admin", "admin")
+    assert isinstance(admin, WhatsAppPerson)
+    rina = await duo.journalist_on(TELEGRAM, RINA_TG + 20)
+    duo.wa_fake.advance_time(25 * 3600)  # only WhatsApp's clock moves
+    asked = admin.mark()
+    await rina.say("/ajukan")
+    await rina.press("Lewati")
+    sent = admin.user.received[asked:]
+    assert [(r.kind, r.template) for r in sent] == [("template", "tugas_baru")]
+    assert "Langkah 2/10" in sent[0].text
+    assert [r.code for r in duo.wa_fake.refused] == [131047]  # the one free-form try
+
+    await admin.user.press("Buka tugas", message=sent[0])
+    await duo.settle()
+    assert "Langkah 2/10" in admin.prompt_text("Terima")
+    await admin.approve("Terima")
+    assert rina.said("Tanda terima")
+    duo.wa_fake.refused.clear()  # the refusal above was expected; nothing else may be refused
+    duo.assert_clean()
