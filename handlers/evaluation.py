@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import documents, prompts  # prompts imports this module: use it by attribute
 from handlers.callbacks import Callback, Op
 from handlers.context import Ctx
-from handlers.outbox import edit_of, prompt_copies
+from handlers.outbox import edits_of, prompt_copies
 from handlers.render import label, render, toast
 from handlers.replies import Button, InlineKeyboard
 from storage.models import Case, MediaOutlet, Task, User
@@ -84,8 +84,8 @@ async def _tick_when_complete(ctx: Ctx, task: Task, case: Case, spec: SopSpec) -
             ctx.session, task_id=task.id, actor=ctx.user, key=key, now=ctx.now
         )
     shown = await prompts.screen(ctx.session, spec, case, task)
-    for prompt in await prompt_copies(ctx.session, task.id):
-        ctx.send(edit_of(prompt, shown.text, shown.markup))
+    for edit in edits_of(await prompt_copies(ctx.session, task.id), shown.text, shown.markup):
+        ctx.send(edit)
 
 
 async def take_note(ctx: Ctx, text: str) -> None:

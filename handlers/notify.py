@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import media_center
 from handlers.callbacks import Callback, Op
-from handlers.outbox import edit_of, prompt_copies
+from handlers.outbox import edits_of, prompt_copies
 from handlers.platforms import Chat, chat_of
 from handlers.prompts import prompt_messages, verb_of
 from handlers.render import label, render
@@ -73,7 +73,7 @@ async def edit_handled(
         note=result.event.note,
         own=task.role == spec.applicant_role,  # her own step, in her own chat: no name needed
     )
-    return [edit_of(p, text, None) for p in await prompt_copies(session, task.id)]
+    return [edit for edit in edits_of(await prompt_copies(session, task.id), text, None)]
 
 
 async def _tell_applicant(

@@ -24,7 +24,7 @@ from handlers.context import Ctx, ensure_user
 from handlers.events import MessageEvent
 from handlers.menus import commands_for
 from handlers.mydata import dossier
-from handlers.outbox import edit_of, prompt_copies
+from handlers.outbox import edits_of, prompt_copies
 from handlers.platforms import Chat, phone_of
 from handlers.prompts import (
     View,
@@ -491,8 +491,8 @@ async def _refresh_prompts(ctx: Ctx, task_id: int) -> None:
     """Every holder's copy of the prompt shows the new disposition note at once."""
     task, case, spec = await _task(ctx, task_id)
     shown = await screen(ctx.session, spec, case, task)
-    for prompt in await prompt_copies(ctx.session, task.id):
-        ctx.send(edit_of(prompt, shown.text, shown.markup))
+    for refreshed in edits_of(await prompt_copies(ctx.session, task.id), shown.text, shown.markup):
+        ctx.send(refreshed)
 
 
 # ---------------------------------------------------------------- /tugas

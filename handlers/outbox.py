@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.platforms import EDITS_IN_PLACE
 from handlers.replies import (
     AnswerCallback,
     Button,
@@ -98,6 +99,22 @@ def edit_of(prompt: TaskPrompt, text: str, markup: InlineKeyboard | None) -> Edi
     return EditMessage(
         prompt.chat_id, None, text, markup, after_outbox=prompt.outbox_id, platform=platform
     )
+
+
+def edits_of(
+    prompts: Iterable[TaskPrompt], text: str, markup: InlineKeyboard | None
+) -> list[EditMessage]:
+    """The edits that show a prompt's new state to every holder of a copy. Where an edit is a
+    new message (WhatsApp), a chat holding several copies (the prompt and its reminder, a
+    journalist's re-sent step) would get the same news once per copy: it gets it once, under
+    its newest copy; an older copy's buttons are refused politely when pressed."""
+    copies = list(prompts)
+    newest = {(p.platform, p.chat_id): p for p in copies if p.platform not in EDITS_IN_PLACE}
+    return [
+        edit_of(p, text, markup)
+        for p in copies
+        if p.platform in EDITS_IN_PLACE or newest[(p.platform, p.chat_id)] is p
+    ]
 
 
 def _queued(reply: Reply) -> bool:

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 TELEGRAM = "telegram"
 WHATSAPP = "whatsapp"
 PLATFORMS = (TELEGRAM, WHATSAPP)
+# Where a sent message can be changed in place; elsewhere an edit arrives as a new message.
+EDITS_IN_PLACE = frozenset({TELEGRAM})
 
 
 class Chat(NamedTuple):

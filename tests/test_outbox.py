@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.factory import build_product
 from bot.outbox_sender import _heads, _prefix
 from handlers.events import CallbackEvent, MessageEvent, Sender
-from handlers.outbox import from_row, to_payload
+from handlers.outbox import edits_of, from_row, to_payload
 from handlers.platforms import PLATFORMS
 from handlers.replies import (
     Button,
@@ -29,7 +29,7 @@ from handlers.replies import (
     SendMessage,
     SetCommands,
 )
-from storage.models import Base, Outbox
+from storage.models import Base, Outbox, TaskPrompt
 from workflow.clock import ManualClock
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -268,3 +268,24 @@ async def test_old_whatsapp_message_numbers_go_unless_a_prompt_still_names_them(
     async with sessions() as s:
         kept = sorted(m.wamid for m in await s.scalars(select(WaMessage)))
     assert kept == ["wamid.prompt", "wamid.today"]
+
+
+def test_a_chat_that_cannot_edit_hears_of_a_prompt_once_however_many_copies_it_holds() -> None:
+    def copy(platform: str, chat_id: int, message_id: int) -> TaskPrompt:
+        return TaskPrompt(task_id=1, user_id=1, platform=platform, chat_id=chat_id,
+                          message_id=message_id, sent_at=NOW)  # fmt: skip
+
+    copies = [
+        copy("telegram", 10, 1),  # the prompt and its reminder, on Telegram: both changed
+        copy("whatsapp", 62811, 2),
+        copy("telegram", 10, 3),
+        copy("whatsapp", 62811, 4),  # WhatsApp: one follow-up, under the newest copy
+        copy("whatsapp", 62822, 5),  # another holder's chat
+    ]
+    edits = edits_of(copies, "Diterima oleh Budi", None)
+    assert [(e.platform, e.chat_id, e.message_id) for e in edits] == [
+        ("telegram", 10, 1),
+        ("telegram", 10, 3),
+        ("whatsapp", 62811, 4),
+        ("whatsapp", 62822, 5),
+    ]

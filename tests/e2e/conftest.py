@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -224,3 +225,19 @@ async def trenggalek_bot(bot: BotUnderTest) -> BotUnderTest:
     bot.settings = bot.settings.model_copy(update={"sop": "trenggalek-kerjasama-media"})
     await bot.restart()
     return bot
+
+
+@pytest.fixture
+async def duo(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+    """One bot on Telegram and WhatsApp at once (tests/e2e/platforms.py)."""
+    from tests.e2e.platforms import running_duo
+
+    async with running_duo(db_url, tmp_path, monkeypatch) as under_test:
+        yield under_test
+
+
+@pytest.fixture
+async def trenggalek_duo(duo: Any) -> Any:
+    duo.settings = duo.settings.model_copy(update={"sop": "trenggalek-kerjasama-media"})
+    await duo.restart()
+    return duo
