@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import Table, bindparam, delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +32,7 @@ async def first_time(session: AsyncSession, update_id: int, now: datetime, platf
 # Every update runs this. SQLAlchemy's dialect INSERTs with ON CONFLICT are never cached (their
 # cache key is None), so the construct was compiled afresh for each update: a third of a
 # /bantuan's CPU. As text it is compiled once; both SQLite and PostgreSQL read this SQL.
-_UPDATES = ProcessedUpdate.__table__
+_UPDATES = cast(Table, ProcessedUpdate.__table__)
 _FIRST_TIME = (
     text(
         f"INSERT INTO {_UPDATES.name} (platform, update_id, at)"
@@ -76,6 +76,6 @@ async def reachable_again(session: AsyncSession, chat_id: int) -> bool:
     had been unreachable."""
     # On the table, not the mapped class: the ORM's bulk delete would first look for matching
     # objects in the session, on every update, for a row that almost never exists.
-    table = ChatReach.__table__
+    table = cast(Table, ChatReach.__table__)
     result = await session.execute(delete(table).where(table.c.chat_id == chat_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
