@@ -135,7 +135,8 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
     # connection wrote meanwhile; taking the write lock up front makes it wait (busy_timeout).
     # Reads (see reading()) stay deferred: WAL lets them run beside a writer.
-    sql = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    sql = "BEGIN" if read_only else sqlite_onehop.WRITE_BEGIN
     adapted = connection.connection.dbapi_connection
     if isinstance(adapted, sqlite_onehop.OneHopConnection):
         adapted.defer_begin(sql)  # said with the first statement, in the same trip

@@ -9,7 +9,14 @@ an update's CPU (a `/bantuan` was 23 of them). Here the thread does all four in 
 
 The transaction's BEGIN (storage/db.py issues BEGIN IMMEDIATE) travels with its first statement
 instead of alone, and a commit or rollback with nothing to end (the pool's rollback when a
-connection comes back after its commit) does not travel at all: a `/bantuan` is now six trips.
+connection comes back after its commit) does not travel at all.
+
+And once a write transaction holds SQLite's write lock (its BEGIN IMMEDIATE went through with
+the first statement), its further statements run on the event loop's thread, without a trip:
+in WAL mode a transaction holding the write lock never waits for another lock, and a statement
+of this bot's takes microseconds of SQLite (the ORM's work on its rows, on this thread anyway,
+costs more). The commit still goes to the thread: it may checkpoint the WAL, which syncs the
+file. A `/bantuan` is two trips (it was 23), a checklist tick two (it was about 60).
 
 What a statement returns is unchanged: description, rows (fetched at once, as the adapter's
 default cursor already did), lastrowid and rowcount as sqlite3 gives them. Server-side cursors
@@ -31,6 +38,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 _Result = tuple[Any, list[Any], int | None, int]
+WRITE_BEGIN = "BEGIN IMMEDIATE"
 
 
 def _execute(
@@ -74,17 +82,20 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
         begin, adapted.begin_sql = adapted.begin_sql, None
         try:
-            # aiosqlite's own queue (as SQLAlchemy's adapter uses it for isolation_level):
             # `_conn` raises "no active connection" once closed, which the adapter maps.
-            description, rows, lastrowid, rowcount = self.await_(
-                connection._execute(function, connection._conn, begin, operation, parameters)
-            )
+            if adapted.holds_write_lock:
+                result = function(connection._conn, None, operation, parameters)
+            else:
+                # aiosqlite's own queue, as SQLAlchemy's adapter uses it for isolation_level.
+                result = self.await_(
+                    connection._execute(function, connection._conn, begin, operation, parameters)
+                )
+                adapted.holds_write_lock = begin == WRITE_BEGIN
         except Exception as error:
             self._adapt_connection._handle_exception(error)
+        description, rows, self.lastrowid, self.rowcount = result
         self.description = description
         self._rows = deque(rows)
-        self.lastrowid = lastrowid  # type: ignore[assignment]
-        self.rowcount = rowcount
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         self._run(_execute, operation, parameters)
@@ -94,17 +105,21 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("begin_sql",)
+    __slots__ = ("begin_sql", "holds_write_lock")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.begin_sql: str | None = None  # said on the thread before the next statement
+        # Set once BEGIN IMMEDIATE has succeeded: until the commit or rollback nothing this
+        # connection runs can wait for a lock, so its statements run right here.
+        self.holds_write_lock = False
 
     def defer_begin(self, sql: str) -> None:
         self.begin_sql = sql
 
     def _open(self) -> bool:
         """Whether there is a transaction to end (no BEGIN said yet: none, and none to say)."""
+        self.holds_write_lock = False
         if self.begin_sql is not None:
             self.begin_sql = None
             return False
@@ -133,6 +148,9 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """Passed to create_async_engine as `module`: the dialect stays SQLAlchemy's aiosqlite."""
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        # The connection is made on aiosqlite's thread and also used on the event loop's, never
+        # by both at once (each call is awaited before the next).
+        kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
         if type(adapted) is not AsyncAdapt_aiosqlite_connection:
             return adapted  # async_fallback (sync tests of SQLAlchemy's own): left as it was
