@@ -16,7 +16,7 @@ the first statement), its further statements run on the event loop's thread, wit
 in WAL mode a transaction holding the write lock never waits for another lock, and a statement
 of this bot's takes microseconds of SQLite (the ORM's work on its rows, on this thread anyway,
 costs more). The commit still goes to the thread: it may checkpoint the WAL, which syncs the
-file. A `/bantuan` is two trips (it was 23), a checklist tick two (it was about 60).
+file. A `/bantuan` is two trips (it was 23), a checklist tick two (it was about 75).
 
 What a statement returns is unchanged: description, rows (fetched at once, as the adapter's
 default cursor already did), lastrowid and rowcount as sqlite3 gives them. Server-side cursors
