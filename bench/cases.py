@@ -201,13 +201,24 @@ class Case:
         await self.fake.until(lambda: _said(self.fake, chat, expect, seen))
 
     async def press(
-        self, chat: int, label: str, *, mark: str | None = None, edits: bool = True
+        self,
+        chat: int,
+        label: str,
+        *,
+        mark: str | None = None,
+        edits: bool = True,
+        on: int | None = None,
     ) -> None:
-        """Presses `label` on this case's newest prompt in `chat`, then waits until the prompt
-        shows the press was taken (`edits`: it changes; else also a new message), ticking
-        "Semua lengkap" if asked, as tests/e2e/helpers.approve does."""
+        """Presses `label` on this case's newest prompt in `chat` (or on message `on`), then
+        waits until the prompt shows the press was taken (`edits`: it changes; else also a new
+        message), ticking "Semua lengkap" if asked, as tests/e2e/helpers.approve does."""
         mark = self.outlet if mark is None else mark
-        prompt = await self.fake.until(lambda: _prompt(self.fake, chat, label, mark))
+        if on is None:
+            prompt = await self.fake.until(lambda: _prompt(self.fake, chat, label, mark))
+        else:
+            # The same message, redrawn: its checklist view need not name the outlet.
+            prompt = self.fake.chat(chat).find(on)
+            assert prompt is not None
         before = (prompt.text, json.dumps(prompt.reply_markup, sort_keys=True))
         seen = _count(self.fake, chat)
         self.fake.timed_press(chat, prompt.message_id, str(_button(prompt, label)))
@@ -225,10 +236,10 @@ class Case:
         if current is not None and _button(current, "✅ Ya") is not None:
             # Asked first, as tests/e2e/helpers.approve answers (e.g. news done with fewer
             # items than the period's quota).
-            await self.press(chat, "✅ Ya", mark=mark, edits=edits)
+            await self.press(chat, "✅ Ya", edits=edits, on=current.message_id)
             return
         if edits and current is not None and _button(current, "Semua lengkap") is not None:
-            await self.press(chat, "Semua lengkap", mark=mark)
+            await self.press(chat, "Semua lengkap", on=current.message_id)
 
     async def run(self) -> None:
         admin, fungsional, kabid, sekretaris, kadis = (o[0] for o in OFFICIALS.values())

@@ -134,6 +134,8 @@ def bot_env(name: str, fake: FakeTelegram, workdir: Path, postgres: str | None) 
             PACE_BURST=os.environ.get("BENCH_PACE_BURST", "100000"),
             PACE_INTERVAL=os.environ.get("BENCH_PACE_INTERVAL", "0.001"),
         )
+        if "DRAW_WORKERS" in os.environ:  # e.g. DRAW_WORKERS=2 bench/cases.py
+            env["DRAW_WORKERS"] = os.environ["DRAW_WORKERS"]
     return env
 
 

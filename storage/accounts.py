@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.ledger import insert_for
 from storage.models import Account, User
 
 # Platforms that only let a business write freely for a while after the person wrote.
@@ -18,25 +18,36 @@ COARSE = timedelta(hours=1)
 
 
 async def wrote(session: AsyncSession, platform: str, external_id: int, now: datetime) -> None:
-    """Notes that the account wrote to us now (in the update's own transaction)."""
+    """Notes that the account wrote to us now (in the update's own transaction). Every update
+    runs this: statements on the table, compiled once (see storage.ledger)."""
+    values = {"platform": platform, "external_id": external_id, "now": now}
     if platform in WINDOWED:
-        insert = insert_for(session)
-        statement = insert(Account).values(
-            platform=platform, external_id=external_id, last_inbound_at=now, created_at=now
-        )
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["platform", "external_id"], set_={"last_inbound_at": now}
-            )
-        )
+        await session.execute(_WROTE_WINDOWED, values)
         return
-    await session.execute(
-        update(Account)
-        .where(Account.platform == platform, Account.external_id == external_id)
-        .where(or_(Account.last_inbound_at.is_(None), Account.last_inbound_at < now - COARSE))
-        .values(last_inbound_at=now)
-        .execution_options(synchronize_session=False)
+    await session.execute(_WROTE, {**values, "stale": now - COARSE})
+
+
+_ACCOUNTS = cast(Table, Account.__table__)
+# An account of a windowed platform is recorded even before its person registers: the window
+# is theirs from their first message.
+_WROTE_WINDOWED = text(
+    f"INSERT INTO {_ACCOUNTS.name} (platform, external_id, last_inbound_at, created_at)"
+    " VALUES (:platform, :external_id, :now, :now)"
+    " ON CONFLICT (platform, external_id) DO UPDATE SET last_inbound_at = :now"
+).bindparams(bindparam("now", type_=_ACCOUNTS.c.last_inbound_at.type))
+_WHEN = _ACCOUNTS.c.last_inbound_at.type
+_WROTE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.platform == bindparam("platform"))
+    .where(_ACCOUNTS.c.external_id == bindparam("external_id"))
+    .where(
+        or_(
+            _ACCOUNTS.c.last_inbound_at.is_(None),
+            _ACCOUNTS.c.last_inbound_at < bindparam("stale", type_=_WHEN),
+        )
     )
+    .values(last_inbound_at=bindparam("now", type_=_WHEN))
+)
 
 
 async def last_inbound(session: AsyncSession, platform: str, external_id: int) -> datetime | None:

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_onehop
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # A failed statement's error text never carries its values (NIK, phone, typed text) into
@@ -31,6 +33,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":
             private_file(Path(database))
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.get_driver_name() == "aiosqlite":
+            # One trip to aiosqlite's thread per statement (storage/sqlite_onehop.py).
+            kwargs.setdefault("module", sqlite_onehop.dbapi())
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -130,7 +135,10 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
     # connection wrote meanwhile; taking the write lock up front makes it wait (busy_timeout).
     # Reads (see reading()) stay deferred: WAL lets them run beside a writer.
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    sql = "BEGIN" if read_only else sqlite_onehop.WRITE_BEGIN
+    adapted = connection.connection.dbapi_connection
+    if isinstance(adapted, sqlite_onehop.OneHopConnection):
+        adapted.defer_begin(sql)  # said with the first statement, in the same trip
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(sql)
