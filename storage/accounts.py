@@ -20,7 +20,7 @@ COARSE = timedelta(hours=1)
 async def wrote(session: AsyncSession, platform: str, external_id: int, now: datetime) -> None:
     """Notes that the account wrote to us now (in the update's own transaction). Every update
     runs this: statements on the table, compiled once (see storage.ledger)."""
-    values = {"platform": platform, "external_id": external_id, "now": now}
+    values = {"on": platform, "account": external_id, "now": now}
     if platform in WINDOWED:
         await session.execute(_WROTE_WINDOWED, values)
         return
@@ -32,14 +32,14 @@ _ACCOUNTS = cast(Table, Account.__table__)
 # is theirs from their first message.
 _WROTE_WINDOWED = text(
     f"INSERT INTO {_ACCOUNTS.name} (platform, external_id, last_inbound_at, created_at)"
-    " VALUES (:platform, :external_id, :now, :now)"
+    " VALUES (:on, :account, :now, :now)"
     " ON CONFLICT (platform, external_id) DO UPDATE SET last_inbound_at = :now"
 ).bindparams(bindparam("now", type_=_ACCOUNTS.c.last_inbound_at.type))
 _WHEN = _ACCOUNTS.c.last_inbound_at.type
 _WROTE = (
     update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.platform == bindparam("platform"))
-    .where(_ACCOUNTS.c.external_id == bindparam("external_id"))
+    .where(_ACCOUNTS.c.platform == bindparam("on"))
+    .where(_ACCOUNTS.c.external_id == bindparam("account"))
     .where(
         or_(
             _ACCOUNTS.c.last_inbound_at.is_(None),
