@@ -177,13 +177,11 @@ class WhatsAppAdapter:
                 | inbound.ListReply(id=choice, title=title)
             ):
                 if choice.startswith(CALLBACK_PREFIX):
+                    # A press that names no message of ours (only a tampered client sends one)
+                    # carries no data: the core refuses it as an unknown button.
+                    data = choice[len(CALLBACK_PREFIX) :] if pressed else ""
                     return CallbackEvent(
-                        person,
-                        chat,
-                        pressed or 0,  # 0: a press on no message of ours (forged): stale
-                        message.message_id,
-                        choice[len(CALLBACK_PREFIX) :],
-                        update_id=number,
+                        person, chat, pressed or 0, message.message_id, data, update_id=number
                     )
                 text = choice[len(TEXT_PREFIX) :] if choice.startswith(TEXT_PREFIX) else title
                 return MessageEvent(person, chat, number, text=text, update_id=number)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
@@ -267,8 +268,11 @@ def first_line(html: str) -> str:
 def reminder_parameters(line: str) -> tuple[str, str]:
     """{{1}} the task and {{2}} when it is due, from a reminder's line ("⏳ Verifikasi (045):
     sisa 2 jam, batas 7/12 10.00"; "⚠️ Verifikasi terlambat 3 jam")."""
-    what, late, _ = line.partition(" terlambat ")
-    if late:
-        return what.strip(), "sudah lewat"
+    # The line's own sign goes: the template says it in words.
+    line = re.sub(r"^[^\w(]+", "", line).strip()
+    for late in (" masih terlambat ", " terlambat "):
+        what, found, _ = line.partition(late)
+        if found:
+            return what.strip(), "sudah lewat"
     what, _, when = line.partition(":")
     return what.strip(), when.strip() or "segera"

@@ -159,6 +159,7 @@ async def test_a_forged_press_names_no_message_of_ours(bot: Bot) -> None:
     await alice.press_id("c:act:99:accept", "Terima", context="wamid.NOT-OURS")
     (press,) = bot.app.events
     assert isinstance(press, CallbackEvent) and press.message_id == 0
+    assert press.data == ""  # nothing to act on: the core answers "unknown button"
     async with reading(bot.sessions) as session:
         assert await ids.number_of(session, "wamid.NOT-OURS") is None
 

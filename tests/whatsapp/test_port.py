@@ -237,7 +237,7 @@ async def test_a_reminder_replies_to_its_prompt_or_goes_as_the_reminder_template
     await world.sender.deliver_due()
     assert budi.last.template == "pengingat_tugas"
     assert budi.last.text == (
-        "Pengingat: tugas ⏳ Verifikasi berkas (045/DKI/2026) jatuh tempo sisa 2 jam, batas "
+        "Pengingat: tugas Verifikasi berkas (045/DKI/2026) jatuh tempo sisa 2 jam, batas "
         "7/12 10.00. Balas untuk membuka."
     )
     assert world.fake.refused == []
@@ -245,7 +245,12 @@ async def test_a_reminder_replies_to_its_prompt_or_goes_as_the_reminder_template
 
 def test_a_late_reminder_says_its_time_has_passed() -> None:
     assert reminder_parameters("⚠️ Verifikasi terlambat 3 jam — Budi menunggu.") == (
-        "⚠️ Verifikasi",
+        "Verifikasi",
+        "sudah lewat",
+    )
+    # a reminder repeated: its sign and "masih" are not part of the task's name
+    assert reminder_parameters("🔁 Terima permohonan masih terlambat 1 hari.") == (
+        "Terima permohonan",
         "sudah lewat",
     )
     assert reminder_parameters("Verifikasi") == ("Verifikasi", "segera")
