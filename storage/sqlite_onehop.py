@@ -74,6 +74,12 @@ def _executemany(
         cursor.close()
 
 
+async def _here(
+    function: Any, connection: sqlite3.Connection, sql: str, parameters: Any
+) -> _Result:
+    return function(connection, None, sql, parameters)  # type: ignore[no-any-return]
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
@@ -81,10 +87,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
         begin, adapted.begin_sql = adapted.begin_sql, None
+        result: Any
         try:
             # `_conn` raises "no active connection" once closed, which the adapter maps.
             if adapted.holds_write_lock:
-                result = function(connection._conn, None, operation, parameters)
+                # Run here, but through an await all the same: SQLAlchemy's AsyncConnection
+                # refuses a call that never awaited (AwaitRequired). A coroutine that does not
+                # suspend costs a greenlet switch, not a trip to the event loop.
+                result = self.await_(_here(function, connection._conn, operation, parameters))
             else:
                 # aiosqlite's own queue, as SQLAlchemy's adapter uses it for isolation_level.
                 result = self.await_(

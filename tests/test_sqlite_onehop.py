@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -118,3 +118,16 @@ async def test_statements_return_rows_and_counts(
         assert await session.scalar(select(Counter.scope).where(Counter.id == new_id)) == "x"
         streamed = [row async for row in await session.stream_scalars(select(Counter.value))]
         assert sorted(streamed) == [1, 2, 13, 14, 99]
+
+
+async def test_core_statements_on_a_connection_run_after_the_lock_is_taken(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """AsyncConnection.execute insists that each call awaited something (the migrations and
+    operator commands use it); the statements after the first run on this thread and must
+    still count as having awaited."""
+    async with engines[0].begin() as connection:
+        await connection.execute(insert(Counter).values(scope="agenda", year=2026, value=1))
+        await connection.execute(text("UPDATE counter SET value = value + 1"))
+        await connection.exec_driver_sql("UPDATE counter SET value = value + 1")
+        assert (await connection.execute(select(Counter.value))).scalar_one() == 3
