@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.platforms import Chat
@@ -31,8 +32,16 @@ class State:
 
 
 async def load(session: AsyncSession, chat: Chat) -> State:
-    row = await session.get(Conversation, (chat.platform, chat.id))
-    return State(row.state, dict(row.data), row.updated_at) if row else State()
+    # Every update reads it; most change nothing, so a plain statement (compiled once) rather
+    # than the ORM's get. save() and clear() load the row themselves when there is one.
+    found = (await session.execute(_LOAD, {"on": chat.platform, "chat": chat.id})).first()
+    return State(found.state, dict(found.data), found.updated_at) if found else State()
+
+
+_TABLE = cast(Table, Conversation.__table__)
+_LOAD = select(_TABLE.c.state, _TABLE.c.data, _TABLE.c.updated_at).where(
+    _TABLE.c.platform == bindparam("on"), _TABLE.c.chat_id == bindparam("chat")
+)
 
 
 async def save(

@@ -65,9 +65,13 @@ async def find_account(session: AsyncSession, platform: str, external_id: int) -
 
 
 async def find_user(session: AsyncSession, platform: str, external_id: int) -> User | None:
-    """The person behind a platform account, if it belongs to one."""
-    return await session.scalar(
-        select(User)
-        .join(Account, Account.user_id == User.id)
-        .where(Account.platform == platform, Account.external_id == external_id)
-    )
+    """The person behind a platform account, if it belongs to one. Every update asks: the
+    account's user id first (a small statement compiled once; most strangers stop there), then
+    the user by primary key (the session's identity map, or one query with their roles)."""
+    user_id = await session.scalar(_USER_OF, {"on": platform, "account": external_id})
+    return await session.get(User, user_id) if user_id is not None else None
+
+
+_USER_OF = select(_ACCOUNTS.c.user_id).where(
+    _ACCOUNTS.c.platform == bindparam("on"), _ACCOUNTS.c.external_id == bindparam("account")
+)
