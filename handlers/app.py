@@ -34,10 +34,11 @@ from handlers.delivery_notices import report_unreachable
 from handlers.events import CallbackEvent, Event, MemberEvent, MessageEvent, SeenEvent
 from handlers.menus import commands_for, default_commands, role_extras
 from handlers.outbox import enqueue
+from handlers.platforms import POPUPS, Chat
 from handlers.ports import FileFetcher
 from handlers.prefetch import prefetch
 from handlers.render import fit, render, toast
-from handlers.replies import AnswerCallback, PromptRef, Reply, SendMessage, message
+from handlers.replies import AnswerCallback, EditMessage, PromptRef, Reply, SendMessage, message
 from handlers.uploads import receive
 from storage import accounts, ledger
 from storage.accounts import find_user
@@ -120,7 +121,7 @@ class MitraApp:
                     return []
                 ctx = await self._context(session, event, fetched)
                 await self._dispatch(ctx, event)
-                now_replies: list[Reply] = [r for r in ctx.out if isinstance(r, AnswerCallback)]
+                now_replies: list[Reply] = _answers(ctx)
                 if callback_id and not ctx.answered:
                     now_replies.insert(0, AnswerCallback(callback_id))
                 await enqueue(session, ctx.out, ctx.now)
@@ -253,6 +254,23 @@ class MitraApp:
             await on_callback(ctx, event)
         else:
             await on_message(ctx, event)
+
+
+def _answers(ctx: Ctx) -> list[Reply]:
+    """The answers to a pressed button. Where they are not pop-ups (WhatsApp: a message each),
+    a passing word ("Diterima.") is left out when the press also changed what the chat shows
+    (its follow-up says it); a refusal or warning (alert) is kept."""
+    answers = [r for r in ctx.out if isinstance(r, AnswerCallback)]
+    if ctx.platform in POPUPS:
+        return list(answers)
+    shown = any(
+        isinstance(r, SendMessage | EditMessage) and Chat(r.platform, r.chat_id) == ctx.chat
+        for r in ctx.out
+    )
+    return [
+        AnswerCallback(a.callback_id, None) if shown and a.text and not a.alert else a
+        for a in answers
+    ]
 
 
 # ---------------------------------------------------------------- messages

@@ -13,6 +13,9 @@ WHATSAPP = "whatsapp"
 PLATFORMS = (TELEGRAM, WHATSAPP)
 # Where a sent message can be changed in place; elsewhere an edit arrives as a new message.
 EDITS_IN_PLACE = frozenset({TELEGRAM})
+# Platforms that show a pressed button's answer as a passing pop-up; elsewhere it would be one
+# more message in the chat.
+POPUPS = frozenset({TELEGRAM})
 
 
 class Chat(NamedTuple):

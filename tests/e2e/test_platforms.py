@@ -236,3 +236,22 @@ async def test_whatsapps_own_window_refusal_ends_the_same_way(duo: Duo) -> None:
     assert rina.said("Tanda terima")
     duo.wa_fake.refused.clear()  # the refusal above was expected; nothing else may be refused
     duo.assert_clean()
+
+
+async def test_an_approval_on_whatsapp_shows_the_step_not_the_toasts_too(duo: Duo) -> None:
+    """Telegram shows a pressed button's answer as a passing pop-up; on WhatsApp it would be one
+    more message. Where the press changes the prompt (its follow-up says what happened), the
+    passing word ("Diterima.") is left out: the admin sees the checklist, then the handled
+    step, two messages rather than four."""
+    who = await duo.officials_on(WHATSAPP, SANGGAU)
+    rina = await duo.journalist_on(TELEGRAM, RINA_TG)
+    await rina.say("/ajukan")
+    await rina.upload(PDF, "surat-permohonan.pdf", "application/pdf")
+    admin = who["admin"]
+    before = len(admin.texts())
+    await admin.approve("Terima")
+    shown = admin.texts()[before:]
+    assert len(shown) == 2, shown
+    assert "Kelengkapan 0/2" in shown[0] and "Diterima* oleh Budi" in shown[1]
+    assert "Diterima." not in shown and "Periksa kelengkapan dulu." not in shown
+    duo.assert_clean()
