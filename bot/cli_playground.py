@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.config import Settings
+from workflow.wording import phrase
 
 
 def playground(
@@ -55,7 +56,7 @@ def run_playground(
 
 
 async def _serve(settings: Settings, sop: str, host: str, port: int) -> None:
-    typer.echo("Menyiapkan taman uji: server Telegram dan WhatsApp tiruan, bot, dan para petugas…")
+    typer.echo(phrase("cli", "playground_starting"))
     from bot.playground.app import serve
 
     runner, url, _playground = await serve(settings, sop, host=host, port=port)

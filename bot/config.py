@@ -64,10 +64,9 @@ class Settings(BaseSettings):
         names = tuple(n for n in names if n)
         unknown = [n for n in names if n not in PLATFORMS]
         if unknown or not names:
-            raise ValueError(
-                f"BOT_PLATFORMS: {', '.join(unknown) or '(kosong)'} tidak dikenal; "
-                "pilih telegram, whatsapp, atau telegram,whatsapp"
-            )
+            from workflow.wording import phrase
+
+            raise ValueError(phrase("cli", "platforms_unknown", given=", ".join(unknown)))
         return names
 
     def whatsapp(self) -> WhatsAppSettings:

@@ -33,6 +33,7 @@ from bot.scheduler import SlaScheduler
 from bot.whatsapp.adapter import WhatsAppAdapter
 from bot.whatsapp.config import WhatsAppSettings
 from bot.whatsapp.fake import FakeWhatsApp, Received, StoredMedia
+from bot.whatsapp.render import text as wa_text
 from handlers.officials import create_invite
 from handlers.platforms import TELEGRAM, WHATSAPP
 from storage import accounts, read
@@ -769,7 +770,7 @@ class World:
                 out["document"] = {"name": media.file_name or "berkas", "size": len(media.data)}
         quoted = persona.wa.find(line.quote) if line.quote is not None else None
         if quoted is not None:
-            who = "Mitra Media" if quoted.from_bot else "Anda"
+            who = wa_text("quote_bot" if quoted.from_bot else "quote_you")
             first = (self.wa_view(persona, quoted)["text"] or "").split("\n", 1)[0]
             if not first and quoted.media is not None:
                 first = quoted.media.file_name or ""

@@ -12,6 +12,8 @@ from urllib.parse import quote
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflow.wording import phrase
+
 from .limits import GRAPH_VERSION
 
 
@@ -34,7 +36,7 @@ class WhatsAppNumber(BaseSettings):
         if digits.startswith("0"):  # 0812...: a number written as Indonesians dial it
             digits = "62" + digits[1:]
         if digits and not re.fullmatch(r"[1-9]\d{7,14}", digits):
-            raise ValueError("WHATSAPP_NUMBER: nomor WhatsApp kantor, mis. 6281234567890")
+            raise ValueError(phrase("cli", "whatsapp_number_bad"))
         return digits
 
     def start_link(self, code: str | None = None) -> str | None:

@@ -52,7 +52,7 @@ from workflow.clock import Clock
 from . import ids
 from .client import OutsideWindow, WhatsAppClient
 from .markup import plain_text
-from .render import Outgoing, Payload, render
+from .render import Outgoing, Payload, render, text
 from .window import may_send_free_form, template_message
 
 log = logging.getLogger(__name__)
@@ -273,6 +273,6 @@ def reminder_parameters(line: str) -> tuple[str, str]:
     for late in (" masih terlambat ", " terlambat "):
         what, found, _ = line.partition(late)
         if found:
-            return what.strip(), "sudah lewat"
+            return what.strip(), text("due_passed")
     what, _, when = line.partition(":")
-    return what.strip(), when.strip() or "segera"
+    return what.strip(), when.strip() or text("due_soon")

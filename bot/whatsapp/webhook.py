@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from workflow.wording import phrase
+
 from .inbound import Event, decode
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ class WhatsAppWebhook:
         path: str = "/whatsapp",
     ) -> None:
         if not verify_token or not app_secret:
-            raise ValueError("WHATSAPP_VERIFY_TOKEN dan WHATSAPP_APP_SECRET harus diisi")
+            raise ValueError(phrase("cli", "whatsapp_webhook_secrets"))
         self.verify_token = verify_token
         self.app_secret = app_secret
         self.submit = submit
