@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -90,3 +90,21 @@ async def new_case(
             s, version=version, applicant=journalist, outlet_id=outlet.id, subject="x", now=now
         )
     return officials, journalist, result.case.id
+
+
+def outlet_paper(
+    owner: int, outlet: int, kind: str, at: datetime, ends: date | None = None
+) -> Document:
+    """One of an outlet's papers (akta, NIB, a Dewan Pers certificate...), valid until `ends`."""
+    return Document(
+        owner_id=owner,
+        outlet_id=outlet,
+        kind=kind,
+        file_name=f"{kind}.pdf",
+        mime_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+        path=f"x/{kind}-{ends}.pdf" if ends else f"x/{kind}.pdf",
+        uploaded_at=at,
+        expires_on=ends,
+    )

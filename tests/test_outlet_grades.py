@@ -17,8 +17,8 @@ from handlers.callbacks import Callback, Op
 from handlers.events import CallbackEvent, MessageEvent, Sender
 from handlers.outbox import from_row
 from handlers.replies import SendMessage
-from storage.models import Case, Document, MediaOutlet, Outbox
-from tests.factories import make_journalist
+from storage.models import Case, MediaOutlet, Outbox
+from tests.factories import make_journalist, outlet_paper
 from workflow.clock import ManualClock
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -53,20 +53,6 @@ async def _texts(sessions: Any, chat: int, after: int) -> list[str]:
         ]
 
 
-def _paper(owner: int, outlet: int, kind: str) -> Document:
-    return Document(
-        owner_id=owner,
-        outlet_id=outlet,
-        kind=kind,
-        file_name=f"{kind}.pdf",
-        mime_type="application/pdf",
-        size=10,
-        sha256="0" * 64,
-        path=f"x/{kind}.pdf",
-        uploaded_at=NOW,
-    )
-
-
 async def test_an_outlet_below_the_accepted_grades_cannot_apply(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -77,7 +63,7 @@ async def test_an_outlet_below_the_accepted_grades_cannot_apply(
         outlet.registered_until = date(2027, 12, 1)  # registered under the rules
         outlet.legal_form, outlet.nib, outlet.npwp = "pt", "1234567890123", "123456789012345"
         outlet.address, outlet.dewan_pers = "Jl. Kapuas 1", "proses"
-        s.add(_paper(rina.id, outlet.id, "akta"))
+        s.add(outlet_paper(rina.id, outlet.id, "akta", NOW))
         legacy, _old = await make_journalist(s, NOW)  # no registration period: before the registry
         chat, old_chat, outlet_id = rina.telegram_id, legacy.telegram_id, outlet.id
         start = await s.scalar(select(func.max(Outbox.id))) or 0
@@ -98,7 +84,7 @@ async def test_an_outlet_below_the_accepted_grades_cannot_apply(
     # Papers complete and administratively verified: grade B, the request may start ...
     async with sessions() as s, s.begin():
         for kind in ("nib_kbli", "npwp_badan"):
-            s.add(_paper(rina.id, outlet_id, kind))
+            s.add(outlet_paper(rina.id, outlet_id, kind, NOW))
         (await s.get(MediaOutlet, outlet_id)).dewan_pers = "administrasi"  # type: ignore[union-attr]
         start = await s.scalar(select(func.max(Outbox.id))) or 0
     await app.handle(say(chat, "/ajukan", 3), _NoFiles())

@@ -19,8 +19,8 @@ from handlers.platforms import Chat
 from handlers.render import shown_length
 from handlers.replies import SendMessage
 from handlers.sla import sweep
-from storage.models import Document, Outbox
-from tests.factories import builtin, make_journalist, make_officials
+from storage.models import Outbox
+from tests.factories import builtin, make_journalist, make_officials, outlet_paper
 from workflow.clock import ManualClock
 
 SPEC = builtin("sanggau-hubungan-media")
@@ -30,21 +30,6 @@ NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
 class _NoFiles:
     async def download(self, file_id: str) -> bytes:
         raise AssertionError("no download expected")
-
-
-def _paper(owner: int, outlet: int, kind: str, ends: date, at: datetime) -> Document:
-    return Document(
-        owner_id=owner,
-        outlet_id=outlet,
-        kind=kind,
-        file_name=f"{kind}.pdf",
-        mime_type="application/pdf",
-        size=10,
-        sha256="0" * 64,
-        path=f"x/{kind}-{ends}.pdf",
-        uploaded_at=at,
-        expires_on=ends,
-    )
 
 
 async def _texts(sessions: Any, chat: int, after: int) -> list[str]:
@@ -76,14 +61,16 @@ async def test_the_desk_lists_this_months_lapses_and_others_are_refused(
         journalist, papered = await make_journalist(s, NOW)
         papered.name, papered.code = "Suara Sekadau", "M0099"
         papered.registered_until = date(2027, 1, 5)  # next month: not listed
-        s.add(_paper(journalist.id, papered.id, "sertifikat_dewan_pers", date(2026, 12, 2), NOW))
+        s.add(
+            outlet_paper(journalist.id, papered.id, "sertifikat_dewan_pers", NOW, date(2026, 12, 2))
+        )
         # An older copy of a renewed paper lapsing this month is not what lapses now.
         s.add(
-            _paper(
-                journalist.id, papered.id, "surat_pernyataan", date(2026, 12, 3), NOW - timedelta(9)
+            outlet_paper(
+                journalist.id, papered.id, "surat_pernyataan", NOW - timedelta(9), date(2026, 12, 3)
             )
         )
-        s.add(_paper(journalist.id, papered.id, "surat_pernyataan", date(2027, 12, 3), NOW))
+        s.add(outlet_paper(journalist.id, papered.id, "surat_pernyataan", NOW, date(2027, 12, 3)))
         admin, kabid = officials["admin"].telegram_id, officials["kabid"].telegram_id
         rina = journalist.telegram_id
         start = await s.scalar(select(Outbox.id).order_by(Outbox.id.desc()).limit(1)) or 0

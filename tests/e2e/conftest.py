@@ -28,7 +28,7 @@ from bot.runtime import BotAdapter, build_adapter
 from bot.webhook import WebhookConfig
 from handlers.officials import create_invite
 from storage.db import create_engine
-from storage.models import Case, Document, MediaOutlet, User
+from storage.models import Account, Case, Document, MediaOutlet, User
 from tests.conftest import truncate_all
 from workflow.clock import ManualClock
 
@@ -116,17 +116,28 @@ class BotUnderTest:
 
     async def seeded_journalist(self, user_id: int, name: str = "Rina Wartawati") -> FakeUser:
         """A journalist already registered (registration itself has its own test)."""
+        nik = f"{6101010101900000 + user_id}"[:16]
+        await self.seed_journalist("telegram", user_id, name, nik, "+6281234567890")
+        person = self.fake.user(user_id, name.split()[0])
+        await person.send("/start")
+        return person
+
+    async def seed_journalist(
+        self, platform: str, account: int, name: str, nik: str, phone: str
+    ) -> None:
+        """Her user with that app's account, her outlet and her papers, as registration leaves
+        them."""
         now = self.clock.now()
         async with self.session() as s, s.begin():
             user = User(
-                telegram_id=user_id,
                 name=name,
-                nik=f"{6101010101900000 + user_id}"[:16],
-                phone="+6281234567890",
+                nik=nik,
+                phone=phone,
                 is_journalist=True,
                 registered_at=now,
                 created_at=now,
             )
+            user.accounts.append(Account(platform=platform, external_id=account, created_at=now))
             s.add(user)
             await s.flush()
             s.add(
@@ -149,9 +160,6 @@ class BotUnderTest:
                     mime_type="application/pdf",
                     now=now,
                 )
-        person = self.fake.user(user_id, name.split()[0])
-        await person.send("/start")
-        return person
 
     async def case(self) -> Case:
         async with self.session() as s:

@@ -35,9 +35,8 @@ from bot.whatsapp.markup import ELLIPSIS
 from bot.whatsapp.render import text as wa_text
 from handlers.officials import create_invite
 from handlers.platforms import TELEGRAM, WHATSAPP
-from storage.models import Account, MediaOutlet, User
 from tests.e2e import helpers
-from tests.e2e.conftest import MONDAY_9, PDF, TOKEN, BotUnderTest, _fresh_postgres
+from tests.e2e.conftest import MONDAY_9, TOKEN, BotUnderTest, _fresh_postgres
 from workflow.clock import ManualClock
 
 VERIFY_TOKEN = "verify-e2e-duo"
@@ -399,38 +398,9 @@ class Duo(BotUnderTest):
         self, platform: str, number: int, name: str = "Rina Wartawati"
     ) -> Person:
         """A registered journalist (registration has its own tests), who then opens the chat."""
-        now = self.clock.now()
-        async with self.session() as s, s.begin():
-            user = User(
-                name=name,
-                nik=f"{6101010101900000 + number % 10**6}"[:16],
-                phone=f"+{number}" if platform == WHATSAPP else "+6281234567890",
-                is_journalist=True,
-                registered_at=now,
-                created_at=now,
-            )
-            user.accounts.append(Account(platform=platform, external_id=number, created_at=now))
-            s.add(user)
-            await s.flush()
-            s.add(
-                MediaOutlet(
-                    owner_id=user.id,
-                    name="Warta Kapuas",
-                    kind="online",
-                    website="https://wartakapuas.id",
-                    created_at=now,
-                )
-            )
-            for kind in ("press_card", "media_proof"):
-                await self.product.app.deps.archive.add(
-                    s,
-                    owner_id=user.id,
-                    kind=kind,
-                    content=PDF,
-                    file_name=f"{kind}.pdf",
-                    mime_type="application/pdf",
-                    now=now,
-                )
+        nik = f"{6101010101900000 + number % 10**6}"[:16]
+        phone = f"+{number}" if platform == WHATSAPP else "+6281234567890"
+        await self.seed_journalist(platform, number, name, nik, phone)
         person = self._new_person(platform, number, name)
         await person.say("daftar" if platform == WHATSAPP else "/start")
         return person
