@@ -240,15 +240,11 @@ async def run_polling(
             for platform, adapter in adapters.items()
         ]
 
-        def wake_all() -> None:
-            for each in senders:
-                each.wake()
-
         scheduler = SlaScheduler(
             with_scheduler.sessions,
             with_scheduler.clock,
             with_scheduler.app.deps.spec,
-            wake_all,
+            with_scheduler.app.on_queued,  # every platform's sender (sender_for added each)
             settings.sweep_seconds,
             archive=with_scheduler.app.deps.archive,
         )

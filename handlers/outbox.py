@@ -43,7 +43,8 @@ KINDS = {
 async def enqueue(session: AsyncSession, replies: Iterable[Reply], now: datetime) -> list[Outbox]:
     """Adds a row per reply (callback answers excepted), in order; prompts get their TaskPrompt
     at once, without a message id, so an edit made before the send is delivered still finds it."""
-    queued = [r for r in replies if not isinstance(r, AnswerCallback) and _queued(r)]
+    # Callback answers go at once; command menus exist on Telegram only.
+    queued = [r for r in replies if not isinstance(r, AnswerCallback) and not _menu_elsewhere(r)]
     rows = [
         Outbox(
             platform=reply.platform,
@@ -117,11 +118,8 @@ def edits_of(
     ]
 
 
-def _queued(reply: Reply) -> bool:
-    # Callback answers go at once; command menus exist on Telegram only.
-    if isinstance(reply, AnswerCallback):
-        return False
-    return not (isinstance(reply, SetCommands) and reply.platform != "telegram")
+def _menu_elsewhere(reply: Reply) -> bool:
+    return isinstance(reply, SetCommands) and reply.platform != "telegram"
 
 
 def _chat_of(reply: Reply) -> int:
