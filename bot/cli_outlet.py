@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.config import Settings
-from workflow.wording import phrase
+from workflow.wording import lines, phrase
 
 outlet_app = typer.Typer(help="Daftar perusahaan media (registri media).", no_args_is_help=True)
 
@@ -68,12 +68,19 @@ def list_outlets() -> None:
     rows = asyncio.run(_rows(_prepare()))
     for row in rows:
         o = row["outlet"]
-        state = "HABIS" if row["lapsed"] else "berlaku"
-        typer.echo(
-            f"{o.code or '-':7} {o.name[:32]:32} {o.kind:10} {row['grade'] or '-':2} "
-            f"s.d. {_day(o.registered_until)} ({state}) — {', '.join(row['members']) or '-'}"
-        )
-    typer.echo(f"{len(rows)} media.")
+        for line in lines(
+            "cli",
+            "outlet_row",
+            code=o.code,
+            name=o.name,
+            kind=o.kind,
+            grade=row["grade"],
+            until=_day(o.registered_until),
+            lapsed=row["lapsed"],
+            members=row["members"],
+        ):
+            typer.echo(line)
+    typer.echo(phrase("cli", "outlet_count", count=len(rows)))
 
 
 @outlet_app.command("show")
@@ -90,26 +97,27 @@ def show(code: Annotated[str, typer.Argument(help="Kode media, mis. M0001")]) ->
     rules = load_spec(resolve_sop(settings.sop)).qualification
     row = rows[0]
     o = row["outlet"]
-    typer.echo(f"{o.code} — {o.name} ({o.kind})")
     # Words as the journalist chose them ("PT", "Terverifikasi faktual"), not stored keys.
     dewan_pers = label("choice", o.dewan_pers) if o.dewan_pers else "-"
-    for title, value in (
-        ("Badan hukum", label("choice", o.legal_form) if o.legal_form else ""),
-        ("NIB", o.nib),
-        ("NPWP", o.npwp),
-        ("Alamat", o.address),
-        ("Situs/kanal", o.website),
-        ("Dewan Pers", f"{dewan_pers} ({_day(o.dewan_pers_date)})"),
-        ("Peringkat", row["grade"]),
-        ("Terdaftar", f"{_day(o.registered_on)} s.d. {_day(o.registered_until)}"),
-        ("Wartawan", ", ".join(row["members"])),
+    for line in lines(
+        "cli",
+        "outlet_show",
+        code=o.code,
+        name=o.name,
+        kind=o.kind,
+        legal_form=label("choice", o.legal_form) if o.legal_form else "",
+        nib=o.nib,
+        npwp=o.npwp,
+        address=o.address,
+        website=o.website,
+        dewan_pers=f"{dewan_pers} ({_day(o.dewan_pers_date)})",
+        grade=row["grade"],
+        registered=f"{_day(o.registered_on)} s.d. {_day(o.registered_until)}",
+        members=row["members"],
+        papers=[(item_label(rules, k), name, _day(until)) for k, name, until in row["papers"]],
+        missing=[item_label(rules, m) for m in row["missing"]],
     ):
-        typer.echo(f"  {title:12}: {value or '-'}")
-    typer.echo("  Dokumen:")
-    for kind, name, expires in row["papers"]:
-        typer.echo(f"    - {item_label(rules, kind)}: {name} (berlaku s.d. {_day(expires)})")
-    if row["missing"]:
-        typer.echo(f"  Kurang: {'; '.join(item_label(rules, m) for m in row['missing'])}")
+        typer.echo(line)
 
 
 @outlet_app.command("export")

@@ -19,6 +19,7 @@ from workflow.loader import (
     resolve_sop,
 )
 from workflow.spec import END, Action, ActionKind, Branch, Condition, SopSpec, Step
+from workflow.wording import phrase
 
 sop_app = typer.Typer(
     help="Periksa, daftar dan tampilkan definisi SOP (berkas YAML yang diubah kantor).",
@@ -162,24 +163,27 @@ def _qualification_lines(spec: SopSpec, width: int) -> Iterator[str]:
     if not rules.media_types:
         return
     yield ""
-    yield (
-        f"Kualifikasi media (pendaftaran berlaku {rules.registration_valid_months} bulan, "
-        f"pengingat {', '.join(str(d) for d in rules.remind_days)} hari sebelumnya):"
+    yield phrase(
+        "cli",
+        "qualification_head",
+        months=rules.registration_valid_months,
+        days=[str(d) for d in rules.remind_days],
     )
     for kind, media in rules.media_types.items():
-        yield from _wrapped(
-            f"  {media.label} ({kind}) wajib: {', '.join(media.required) or '-'}", width, indent=4
+        required = phrase(
+            "cli", "qualification_required", label=media.label, kind=kind, items=media.required
         )
+        yield from _wrapped(f"  {required}", width, indent=4)
         if media.optional:
-            yield from _wrapped(f"    boleh: {', '.join(media.optional)}", width, indent=6)
+            optional = phrase("cli", "qualification_optional", items=media.optional)
+            yield from _wrapped(f"    {optional}", width, indent=6)
     for key, doc in rules.documents.items():
         if doc.valid_months:
-            yield from _wrapped(f"  {key}: berlaku {doc.valid_months} bulan", width, indent=4)
+            validity = phrase("cli", "qualification_validity", key=key, months=doc.valid_months)
+            yield from _wrapped(f"  {validity}", width, indent=4)
     for grade in rules.grades:
-        conditions = " dan ".join(grade.all) or "-"
-        if grade.any:
-            conditions += f"; salah satu: {', '.join(grade.any)}"
-        yield from _wrapped(f"  Peringkat {grade.grade}: {conditions}", width, indent=4)
+        rule = phrase("cli", "qualification_grade", grade=grade.grade, all=grade.all, any=grade.any)
+        yield from _wrapped(f"  {rule}", width, indent=4)
 
 
 def _header_lines(spec: SopSpec, width: int) -> Iterator[str]:

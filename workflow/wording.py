@@ -32,5 +32,12 @@ def phrase(template: str, name: str, /, *args: object, **data: object) -> str:
     return " ".join(str(macro(*args, **data)).split())
 
 
+def lines(template: str, name: str, /, **data: object) -> list[str]:
+    """The macro ``name`` as the lines it lays out (a command's table or block), each kept as
+    written but for trailing spaces; blank lines at either end dropped."""
+    text = str(getattr(module(template), name)(**data))
+    return [line.rstrip() for line in text.strip("\n").split("\n")]
+
+
 def has_phrase(template: str, name: str) -> bool:
     return getattr(module(template), name, None) is not None
