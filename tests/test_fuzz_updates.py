@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -245,9 +245,18 @@ def _event(world: World, files: FakeFiles, n: int, persona: str, what: tuple) ->
     return MessageEvent(sender, uid, 500 + n, file=incoming)
 
 
-def _invalid(persona: str, what: tuple, event: Event, live: bool) -> bool:
+def _starts(text: str) -> bool:
+    """/start (not an invite's) or WhatsApp's 'daftar': a stranger begins registering."""
+    word = text.split(" ", 1)[0].lower()
+    return (word == "daftar" or text.startswith("/start")) and not text.startswith("/start inv_")
+
+
+def _invalid(
+    persona: str, what: tuple, event: Event, live: bool, registering: bool = False
+) -> bool:
     """Inputs that must change nothing, by construction (a pending question is only ever
-    cleared when it is no longer live, which the caller tells us)."""
+    cleared when it is no longer live, which the caller tells us). A stranger who has begun
+    registering in this script is answering its questions: not invalid by construction."""
     if not live:
         return False
     kind = what[0]
@@ -261,7 +270,7 @@ def _invalid(persona: str, what: tuple, event: Event, live: bool) -> bool:
         return True  # none of the scripted contents is a real PDF, JPEG or PNG
     text = str(what[1]).strip()
     if persona == "stranger":
-        return not text.startswith("/start") or text.startswith("/start inv_")
+        return not registering and not _starts(text)
     return text.startswith("/start inv_") and persona not in ("admin", "kabid")
 
 
@@ -340,10 +349,14 @@ async def _example(url: str, seeds: Seeds | None, script: list, tmp: Path) -> No
     try:
         world = _world(sessions, seeds, tmp)
         files = FakeFiles()
+        registering = False  # the stranger said /start (or daftar) earlier in this script
         for n, (who, what) in enumerate(script):
             persona = PERSONAS[who]
             event = _event(world, files, n, persona, what)
-            invalid = _invalid(persona, what, event, await _live(world, world.ids[persona]))
+            live = await _live(world, world.ids[persona])
+            invalid = _invalid(persona, what, event, live, registering and persona == "stranger")
+            if persona == "stranger" and what[0] == "text" and _starts(str(what[1]).strip()):
+                registering = True
             before = await snapshot(sessions) if invalid else None
             replies = await replies_of(world.app, event, files)
             _check(replies, event)
@@ -369,6 +382,9 @@ def test_random_updates_never_crash_and_invalid_ones_change_nothing(
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
+    # Found by hypothesis: a stranger's name after /start (or WhatsApp's "daftar") is taken.
+    @example(script=[(0, ("text", "/start")), (0, ("text", "00A"))])
+    @example(script=[(0, ("text", "Daftar")), (0, ("text", "00A"))])
     @given(script=scripts)
     def run(script: list) -> None:
         tmp = tmp_path / f"run{next(runs)}"
