@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import sqlite_onehop
+from storage import sqlite_loop
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -34,8 +34,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             private_file(Path(database))
         kwargs.setdefault("connect_args", {"timeout": 30})
         if parsed.get_driver_name() == "aiosqlite":
-            # One trip to aiosqlite's thread per statement (storage/sqlite_onehop.py).
-            kwargs.setdefault("module", sqlite_onehop.dbapi())
+            # A write transaction runs on the event loop's thread (storage/sqlite_loop.py).
+            kwargs.setdefault("module", sqlite_loop.dbapi())
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -64,7 +64,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # commits per reply: update, lease, sent). A commit survives a crash of the process (the
     # outbox's guarantee); only a power cut or OS crash may lose the last ones, never corrupt.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -136,9 +135,9 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # connection wrote meanwhile; taking the write lock up front makes it wait (busy_timeout).
     # Reads (see reading()) stay deferred: WAL lets them run beside a writer.
     read_only = connection.get_execution_options().get(READ_ONLY)
-    sql = "BEGIN" if read_only else sqlite_onehop.WRITE_BEGIN
+    sql = "BEGIN" if read_only else sqlite_loop.WRITE_BEGIN
     adapted = connection.connection.dbapi_connection
-    if isinstance(adapted, sqlite_onehop.OneHopConnection):
-        adapted.defer_begin(sql)  # said with the first statement, in the same trip
+    if isinstance(adapted, sqlite_loop.LoopConnection):
+        adapted.defer_begin(sql)  # said with the first statement, in the same call
     else:
         connection.exec_driver_sql(sql)
