@@ -7,6 +7,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import Account, User
 
@@ -67,11 +68,20 @@ async def find_account(session: AsyncSession, platform: str, external_id: int) -
 async def find_user(session: AsyncSession, platform: str, external_id: int) -> User | None:
     """The person behind a platform account, if it belongs to one. Every update asks: the
     account's user id first (a small statement compiled once; most strangers stop there), then
-    the user by primary key (the session's identity map, or one query with their roles)."""
+    the user with their roles and accounts in one query (their relationships' own loading
+    takes three)."""
     user_id = await session.scalar(_USER_OF, {"on": platform, "account": external_id})
-    return await session.get(User, user_id) if user_id is not None else None
+    if user_id is None:
+        return None
+    result = await session.execute(_USER, {"user": user_id})
+    return result.unique().scalar_one_or_none()
 
 
 _USER_OF = select(_ACCOUNTS.c.user_id).where(
     _ACCOUNTS.c.platform == bindparam("on"), _ACCOUNTS.c.external_id == bindparam("account")
+)
+_USER = (
+    select(User)
+    .options(joinedload(User.roles), joinedload(User.accounts))
+    .where(User.id == bindparam("user"))
 )
