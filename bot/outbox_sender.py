@@ -289,21 +289,11 @@ class OutboxSender:
     async def _lease_in(
         self, session: AsyncSession, now: datetime
     ) -> list[tuple[Outbox, int | None]]:
-        pending = (
-            await session.execute(
-                select(Outbox.id, Outbox.chat_id, Outbox.next_attempt_at, Outbox.lease_until)
-                .where(Outbox.state == "pending", Outbox.platform == self.platform)
-                .order_by(Outbox.id)
-                .limit(self.policy.batch)
-            )
-        ).all()
+        on = self.platform
+        pending = (await session.execute(_PENDING, {"on": on, "n": self.policy.batch})).all()
         if not pending:
             return []
-        away = set(
-            await session.scalars(
-                select(ChatReach.chat_id).where(ChatReach.platform == self.platform)
-            )
-        )
+        away = set(await session.scalars(_AWAY, {"on": on}))
         heads = _heads(pending, away, now, self.policy.per_chat)
         if not heads:
             return []
@@ -327,10 +317,7 @@ class OutboxSender:
         if not keep:
             return []
         leased = await session.scalars(
-            update(Outbox)
-            .where(Outbox.id.in_(keep))
-            .values(lease_until=now + self.policy.lease, leased_by=self.worker)
-            .returning(Outbox)
+            _LEASE, {"ids": keep, "until": now + self.policy.lease, "by": self.worker}
         )
         rows = sorted(leased, key=lambda row: row.id)
         return [(row, await self._target(session, row)) for row in rows]
@@ -578,29 +565,49 @@ async def _write(session: AsyncSession, marks: list[dict[str, Any]]) -> None:
     """The "sent" marks: one executemany for the rows, one for the prompts' message ids."""
     if not marks:
         return
-    table = cast(Table, Outbox.__table__)
-    prompts_table = cast(Table, TaskPrompt.__table__)
-    await session.execute(
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(
-            state="sent",
-            sent_at=bindparam("at"),
-            message_id=bindparam("mid"),
-            attempts=bindparam("tries"),
-            error=None,
-            lease_until=None,
-        ),
-        marks,
-    )
+    await session.execute(_SENT, marks)
     prompts = [m for m in marks if m["prompt"]]
     if prompts:
-        await session.execute(
-            update(prompts_table)
-            .where(prompts_table.c.outbox_id == bindparam("row_id"))
-            .values(message_id=bindparam("mid")),
-            prompts,
-        )
+        await session.execute(_PROMPT_SENT, prompts)
+
+
+# What every pass says, built once (building a statement costs more than SQLite running it).
+_OUTBOX = cast(Table, Outbox.__table__)
+_PROMPTS = cast(Table, TaskPrompt.__table__)
+_PENDING = (
+    select(_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.next_attempt_at, _OUTBOX.c.lease_until)
+    .where(_OUTBOX.c.state == "pending", _OUTBOX.c.platform == bindparam("on"))
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("n"))
+)
+_AWAY = select(ChatReach.chat_id).where(ChatReach.platform == bindparam("on"))
+_LEASE = (
+    update(Outbox)
+    .where(Outbox.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        lease_until=bindparam("until", type_=_OUTBOX.c.lease_until.type),
+        leased_by=bindparam("by"),
+    )
+    .returning(Outbox)
+    .execution_options(synchronize_session=False)  # a new session: none of them is in it
+)
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        state="sent",
+        sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type),
+        message_id=bindparam("mid"),
+        attempts=bindparam("tries"),
+        error=None,
+        lease_until=None,
+    )
+)
+_PROMPT_SENT = (
+    update(_PROMPTS)
+    .where(_PROMPTS.c.outbox_id == bindparam("row_id"))
+    .values(message_id=bindparam("mid"))
+)
 
 
 async def _nothing() -> None:
