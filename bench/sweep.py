@@ -2,10 +2,15 @@
 notices already claimed, as on any tick after the first), one SLA sweep, then /laporan's month.
 
     .venv/bin/python bench/sweep.py --url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_h11
+    .venv/bin/python bench/sweep.py --url ... --tasks 10000 --now now --bot-memory
 
 The database is emptied and rebuilt (it must be named bench_*). Open tasks come from 200 start
-moments spread over the last 30 days across the Sanggau SOP's steps; a tenth as many tasks
-closed this month feed the report. Prints JSON figures; nothing here is a test.
+moments spread over the last 30 days across the Sanggau SOP's steps, one case each; a tenth as
+many tasks closed this month feed the report. `--bot-memory` then runs `mitramedia run`
+(aiogram) on that database through the fake Bot API and reads its memory once it answers,
+after an SLA tick over the open tasks, and after the head of office's month report (seed with
+`--now now`: the bot runs on the real clock, and the seeded notices must be as of then).
+Prints JSON figures; nothing here is a test.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.load import ObservedFake, _children, first_reply, running  # noqa: E402
 from handlers.reports import _write, month_start  # noqa: E402
 from handlers.sla import sweep  # noqa: E402
 from storage.db import create_engine, reading, session_factory, transaction  # noqa: E402
@@ -51,7 +57,7 @@ async def reset(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
-async def seed(url: str, tasks: int, overdue_share: float) -> dict[str, float]:
+async def seed(url: str, tasks: int, overdue_share: float, now: datetime) -> dict[str, float]:
     rng = random.Random(11)
     spec = load_spec(resolve_sop("sanggau-hubungan-media"))
     calendar = calendar_of(spec)
@@ -59,14 +65,14 @@ async def seed(url: str, tasks: int, overdue_share: float) -> dict[str, float]:
     sessions = session_factory(engine)
     began = time.perf_counter()
     async with transaction(sessions) as session:
-        version = await install(session, spec, ManualClock(NOW))
+        version = await install(session, spec, ManualClock(now))
         people = []
         for n, role in enumerate(spec.roles):
-            user = User(telegram_id=10_000 + n, name=f"Petugas {role}", created_at=NOW)
-            user.roles = [UserRole(role=role, granted_at=NOW)]
+            user = User(telegram_id=10_000 + n, name=f"Petugas {role}", created_at=now)
+            user.roles = [UserRole(role=role, granted_at=now)]
             people.append(user)
         applicants = [
-            User(telegram_id=20_000 + n, name=f"Wartawan {n}", is_journalist=True, created_at=NOW)
+            User(telegram_id=20_000 + n, name=f"Wartawan {n}", is_journalist=True, created_at=now)
             for n in range(200)
         ]
         session.add_all(people + applicants)
@@ -79,18 +85,18 @@ async def seed(url: str, tasks: int, overdue_share: float) -> dict[str, float]:
     for n in range(200):
         overdue = n < int(200 * overdue_share)
         step = steps[n % len(steps)]
-        start = NOW - (timedelta(days=30) * (n + 1) / 200 if overdue else timedelta(minutes=n))
+        start = now - (timedelta(days=30) * (n + 1) / 200 if overdue else timedelta(minutes=n))
         due = calendar.add(start, step.time, step.clock)
-        if overdue and due >= NOW:
-            start = NOW - timedelta(days=60)
+        if overdue and due >= now:
+            start = now - timedelta(days=60)
             due = calendar.add(start, step.time, step.clock)
         probe = Task(
             id=0, kind="step", step_number=step.number, created_at=start, sla_start_at=start,
             due_at=due, clock=step.clock,
         )  # fmt: skip
         window, policy = window_of(probe), policy_of(spec, probe)
-        kinds = [n.key.split(":")[2:] for n in due_notices(window, policy, calendar, NOW)]
-        shapes.append((step, start, due, next_notice_at(spec, probe, NOW), kinds))
+        kinds = [n.key.split(":")[2:] for n in due_notices(window, policy, calendar, now)]
+        shapes.append((step, start, due, next_notice_at(spec, probe, now), kinds))
     case_rows, task_rows, notice_rows = [], [], []
     for n in range(tasks):
         step, start, due, next_at, kinds = shapes[rng.randrange(len(shapes))]
@@ -115,16 +121,16 @@ async def seed(url: str, tasks: int, overdue_share: float) -> dict[str, float]:
         for parts in kinds:
             key = ":".join(["task", str(n + 1), *parts])
             notice_rows.append(
-                {"key": key, "kind": parts[0], "task_id": n + 1, "claimed_at": NOW,
+                {"key": key, "kind": parts[0], "task_id": n + 1, "claimed_at": now,
                  "claimed_by": "seed", "recipients": 1}
             )  # fmt: skip
     # Closed this month, for the report: a tenth as many, some late.
-    since = month_start(NOW, spec.office.timezone)
+    since = month_start(now, spec.office.timezone)
     for m in range(tasks // 10):
         step = steps[m % len(steps)]
-        start = since + timedelta(hours=rng.randrange(24 * 20))
+        start = since + timedelta(hours=rng.randrange(min(24 * 20, _hours(now - since) - 1)))
         due = calendar.add(start, step.time, step.clock)
-        closed = min(start + (due - start) * rng.uniform(0.2, 1.6), NOW - timedelta(minutes=1))
+        closed = min(start + (due - start) * rng.uniform(0.2, 1.6), now - timedelta(minutes=1))
         case_id = rng.randrange(tasks) + 1
         task_rows.append(
             {
@@ -158,7 +164,11 @@ async def seed(url: str, tasks: int, overdue_share: float) -> dict[str, float]:
     }
 
 
-async def measure(url: str, repeats: int) -> dict[str, object]:
+def _hours(span: timedelta) -> int:
+    return max(2, int(span.total_seconds() // 3600))
+
+
+async def measure(url: str, repeats: int, now: datetime) -> dict[str, object]:
     spec = load_spec(resolve_sop("sanggau-hubungan-media"))
     engine = create_engine(url)
     sessions = session_factory(engine)
@@ -166,7 +176,7 @@ async def measure(url: str, repeats: int) -> dict[str, object]:
     sweeps = []
     for n in range(repeats):
         began = time.perf_counter()
-        result = await sweep(sessions, NOW + timedelta(seconds=30 * n), spec, worker="bench")
+        result = await sweep(sessions, now + timedelta(seconds=30 * n), spec, worker="bench")
         sweeps.append(round(time.perf_counter() - began, 3))
         out[f"sweep_{n}_claimed"] = len(result.claimed)
     out["sweep_s"] = sweeps  # the first one also claims the day's digest (20 oldest rows)
@@ -175,9 +185,9 @@ async def measure(url: str, repeats: int) -> dict[str, object]:
         for _ in range(repeats):
             began = time.perf_counter()
             async with reading(sessions) as session:
-                since = month_start(NOW, spec.office.timezone)
+                since = month_start(now, spec.office.timezone)
                 report = await compute(
-                    session, since=since, until=NOW, now=NOW, sops=[spec], tz="Asia/Jakarta"
+                    session, since=since, until=now, now=now, sops=[spec], tz="Asia/Jakarta"
                 )
             computed = time.perf_counter() - began
             await asyncio.to_thread(_write, report, Path(folder), "bench", "Asia/Jakarta")
@@ -188,6 +198,48 @@ async def measure(url: str, repeats: int) -> dict[str, object]:
     return out
 
 
+def _status_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+async def bot_memory(url: str) -> dict[str, object]:
+    """`mitramedia run` on the seeded database: its memory once it answers, after an SLA tick
+    (every 30 s) over the open tasks, and after the head of office's /laporan for this month
+    (computed in the bot, drawn as PNG and XLSX in its drawing worker)."""
+    spec = load_spec(resolve_sop("sanggau-hubungan-media"))
+    head = 10_000 + list(spec.roles).index(spec.report_roles[0])  # as seed() numbered them
+    fake = ObservedFake(flood_control=False)
+    out: dict[str, object] = {}
+    async with fake, running("mitra-aiogram", fake, url) as bot:
+        pid = bot.process.pid
+        out["bot_first_reply_s"] = round(await first_reply(fake, bot), 2)
+        out["bot_rss_answering_mb"] = _status_mb(pid, "VmRSS")
+        await asyncio.sleep(35)
+        out["bot_rss_after_sweep_mb"] = _status_mb(pid, "VmRSS")
+        fake.user(head, "Kadis")
+        await asyncio.wait_for(fake.send(head, "/laporan"), 60)
+        menu = next(m for m in reversed(fake.chat(head).messages) if m.inline_keyboard)
+        began = time.perf_counter()
+        fake.inject_callback_query(
+            head, menu.message_id, menu.inline_keyboard[0][0]["callback_data"]
+        )
+        while len(fake.calls("sendPhoto")) + len(fake.calls("sendDocument")) < 2:
+            if time.perf_counter() - began > 180:
+                raise TimeoutError("the report never came")
+            await asyncio.sleep(0.1)
+        out["bot_report_s"] = round(time.perf_counter() - began, 2)
+        out["bot_rss_after_report_mb"] = _status_mb(pid, "VmRSS")
+        out["bot_peak_rss_mb"] = _status_mb(pid, "VmHWM")
+        workers = _children(pid)
+        out["drawing_worker_peak_rss_mb"] = max(
+            (_status_mb(w, "VmHWM") for w in workers), default=0
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="postgresql+asyncpg://.../bench_*")
@@ -195,15 +247,24 @@ def main() -> None:
     parser.add_argument("--overdue", type=float, default=0.2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="measure the seeded database again")
+    parser.add_argument(
+        "--now", default=NOW.isoformat(), help="the seeded moment: ISO, or 'now' (the real clock)"
+    )
+    parser.add_argument(
+        "--bot-memory", action="store_true", help="then run the bot on it and read its memory"
+    )
     args = parser.parse_args()
     name = make_url(args.url).database or ""
     if not name.startswith("bench"):
         sys.exit(f"refusing to empty database {name!r}: its name must start with 'bench'")
     figures: dict[str, object] = {"load_before": Path("/proc/loadavg").read_text().split()[0]}
+    now = datetime.now(UTC) if args.now == "now" else datetime.fromisoformat(args.now)
     if not args.reuse:
         asyncio.run(reset(args.url))
-        figures.update(asyncio.run(seed(args.url, args.tasks, args.overdue)))
-    figures.update(asyncio.run(measure(args.url, args.repeats)))
+        figures.update(asyncio.run(seed(args.url, args.tasks, args.overdue, now)))
+    figures.update(asyncio.run(measure(args.url, args.repeats, now)))
+    if args.bot_memory:
+        figures.update(asyncio.run(bot_memory(args.url)))
     figures["load_after"] = Path("/proc/loadavg").read_text().split()[0]
     print(json.dumps(figures))
 
