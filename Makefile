@@ -80,5 +80,6 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/cases.py
 	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then $(BIN)/python bench/cases.py --postgres "$(BENCH_POSTGRES_URL)" \
 		--bots mitra-aiogram mitra-ptb aiogram-echo; fi
-	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then $(BIN)/python bench/sweep.py --url "$(BENCH_POSTGRES_URL)"; \
-	else echo "BENCH_POSTGRES_URL not set: sweep/report bench skipped"; fi
+	@if [ -n "$(BENCH_POSTGRES_URL)" ]; then $(BIN)/python bench/sweep.py --url "$(BENCH_POSTGRES_URL)" \
+		&& $(BIN)/python bench/sweep.py --url "$(BENCH_POSTGRES_URL)" --tasks 10000 --now now --bot-memory; \
+	else echo "BENCH_POSTGRES_URL not set: sweep/report and bot-memory benches skipped"; fi
