@@ -13,7 +13,9 @@ anything was done (another process holds the write lock: an operator's command, 
 second connection of this process that wrote outside `storage.db.transaction`), the statement
 goes to aiosqlite's thread, which waits with the connection's own busy timeout (sqlite3's
 `timeout`) while the loop goes on. Once BEGIN IMMEDIATE went through, nothing can be busy: in
-WAL mode the holder of the write lock never waits.
+WAL mode the holder of the write lock never waits. The price: a long write transaction (a
+migration, an import of many rows) holds the event loop for its length; it held every other
+writer anyway, and the bot's own take milliseconds.
 
 What stays on aiosqlite's thread, one trip per statement (BEGIN with the first): read-only
 transactions (`storage.db.reading`: reports, sweeps, health checks, whose statements may be
