@@ -82,22 +82,29 @@ class BotProcess:
 
     def proc(self, field_name: str) -> int:
         """VmRSS / VmHWM of the process, in kB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1])
-        return 0
+        return status_kb(self.process.pid, field_name)
 
     def cpu_seconds(self) -> float:
         """The bot's CPU with that of its live child processes (the drawing workers)."""
-        return sum(_cpu(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+        return sum(_cpu(pid) for pid in [self.process.pid, *children(self.process.pid)])
 
 
-def _children(pid: int) -> list[int]:
+def status_kb(pid: int, field_name: str) -> int:
+    """A size from /proc/<pid>/status (VmRSS, VmHWM) in kB; 0 once the process is gone."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    """The process's descendants (a bot's drawing workers)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         with contextlib.suppress(OSError):
             for child in (task / "children").read_text().split():
-                found += [int(child), *_children(int(child))]
+                found += [int(child), *children(int(child))]
     return found
 
 

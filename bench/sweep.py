@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.load import ObservedFake, _children, first_reply, running  # noqa: E402
+from bench.load import ObservedFake, children, first_reply, running, status_kb  # noqa: E402
 from handlers.reports import _write, month_start  # noqa: E402
 from handlers.sla import sweep  # noqa: E402
 from storage.db import create_engine, reading, session_factory, transaction  # noqa: E402
@@ -198,11 +198,8 @@ async def measure(url: str, repeats: int, now: datetime) -> dict[str, object]:
     return out
 
 
-def _status_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+def _mb(pid: int, field: str) -> float:
+    return round(status_kb(pid, field) / 1024, 1)
 
 
 async def bot_memory(url: str) -> dict[str, object]:
@@ -216,9 +213,9 @@ async def bot_memory(url: str) -> dict[str, object]:
     async with fake, running("mitra-aiogram", fake, url) as bot:
         pid = bot.process.pid
         out["bot_first_reply_s"] = round(await first_reply(fake, bot), 2)
-        out["bot_rss_answering_mb"] = _status_mb(pid, "VmRSS")
+        out["bot_rss_answering_mb"] = _mb(pid, "VmRSS")
         await asyncio.sleep(35)
-        out["bot_rss_after_sweep_mb"] = _status_mb(pid, "VmRSS")
+        out["bot_rss_after_sweep_mb"] = _mb(pid, "VmRSS")
         fake.user(head, "Kadis")
         await asyncio.wait_for(fake.send(head, "/laporan"), 60)
         menu = next(m for m in reversed(fake.chat(head).messages) if m.inline_keyboard)
@@ -231,12 +228,10 @@ async def bot_memory(url: str) -> dict[str, object]:
                 raise TimeoutError("the report never came")
             await asyncio.sleep(0.1)
         out["bot_report_s"] = round(time.perf_counter() - began, 2)
-        out["bot_rss_after_report_mb"] = _status_mb(pid, "VmRSS")
-        out["bot_peak_rss_mb"] = _status_mb(pid, "VmHWM")
-        workers = _children(pid)
-        out["drawing_worker_peak_rss_mb"] = max(
-            (_status_mb(w, "VmHWM") for w in workers), default=0
-        )
+        out["bot_rss_after_report_mb"] = _mb(pid, "VmRSS")
+        out["bot_peak_rss_mb"] = _mb(pid, "VmHWM")
+        workers = children(pid)
+        out["drawing_worker_peak_rss_mb"] = max((_mb(w, "VmHWM") for w in workers), default=0)
     return out
 
 
